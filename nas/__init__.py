@@ -1,0 +1,56 @@
+"""nas: neural architecture search and hyperparameter tuning on Optuna and Lightning.
+
+``import nas`` is light: torch, lightning and optuna load when a name that needs them is
+first used.
+
+Example::
+
+    import nas
+    space = nas.load_space("search_spaces/tiny.yaml")
+    arch = nas.Architecture.from_json(open("search_spaces/architectures/mnist1d_cnn.json").read())
+    model = nas.build_model(arch, input_shape=(1, 40), num_outputs=10)
+"""
+
+from nas._errors import (
+    ArchitectureError,
+    DataError,
+    NASError,
+    SearchSpaceError,
+    TrainingError,
+)
+from nas._lazy import lazy_exports
+
+__version__ = "0.1.0"
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Architecture": "nas.arch",
+        "SearchSpace": "nas.space",
+        "load_space": "nas.space",
+        "build_model": "nas.builder",
+        "Dataset": "nas.data",
+        "load_dataset": "nas.data",
+        "TrainConfig": "nas.training",
+        "TrainOptions": "nas.training",
+        "train_architecture": "nas.training",
+    },
+)
+
+__all__ = [
+    "Architecture",
+    "ArchitectureError",
+    "DataError",
+    "Dataset",
+    "NASError",
+    "SearchSpace",
+    "SearchSpaceError",
+    "TrainConfig",
+    "TrainOptions",
+    "TrainingError",
+    "__version__",
+    "build_model",
+    "load_dataset",
+    "load_space",
+    "train_architecture",
+]

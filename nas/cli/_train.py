@@ -1,0 +1,115 @@
+"""``nas train``: train one architecture and print its validation (and test) metrics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from nas._errors import ArchitectureError, NASError
+from nas.cli._app import app, console
+
+
+def _read_params(text_or_path: str) -> dict[str, Any]:
+    """A params dict from a JSON file, or inline JSON text."""
+    path = Path(text_or_path)
+    if text_or_path.lstrip().startswith("{"):
+        raw, source = text_or_path, "--params"
+    elif path.is_file():
+        raw, source = path.read_text(), str(path)
+    else:
+        raise NASError(f"--params: {text_or_path}: no such file (give a JSON file or inline JSON)")
+    try:
+        params = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise NASError(f"{source}: not valid JSON ({exc})") from None
+    if not isinstance(params, dict):
+        raise NASError(f"{source}: expected a JSON object of parameter names to values")
+    return params
+
+
+def _load_arch(arch_file: Path | None, space: Path | None, params: str | None):
+    from nas.arch import Architecture
+    from nas.space import load_space
+
+    if arch_file is not None and (space or params):
+        raise NASError("give either ARCH.json or --space with --params, not both")
+    if arch_file is not None:
+        try:
+            text = arch_file.read_text()
+        except OSError as exc:
+            raise ArchitectureError(f"{arch_file}: cannot read ({exc.strerror})") from None
+        return Architecture.from_json(text, source=str(arch_file))
+    if space is None or params is None:
+        raise NASError("give ARCH.json, or both --space FILE and --params PARAMS.json")
+    search_space = load_space(space)
+    try:
+        return search_space.from_params(_read_params(params))
+    except (ValueError, KeyError) as exc:
+        raise ArchitectureError(f"--params do not fit {space}: {exc}") from None
+
+
+@app.command()
+def train(
+    arch_file: Path | None = typer.Argument(
+        None, metavar="[ARCH.json]", help="Architecture JSON file."
+    ),
+    data: str = typer.Option(
+        "mnist1d", "--data", help="mnist1d, digits, or a path to an .npz file."
+    ),
+    epochs: int | None = typer.Option(
+        None, "--epochs", min=1, help="Override the architecture's epochs."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed for weights, batch order and augmentation."),
+    test: bool = typer.Option(False, "--test", help="Also evaluate on the test set."),
+    space: Path | None = typer.Option(None, "--space", help="Search-space YAML (with --params)."),
+    params: str | None = typer.Option(None, "--params", help="Params JSON as Optuna stores it."),
+    max_time: float | None = typer.Option(
+        None, "--max-time", min=0.0, help="Wall-clock limit, seconds."
+    ),
+    val_fraction: float = typer.Option(
+        0.2, "--val-fraction", help="Share of training data for validation."
+    ),
+    accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Train one architecture and print its validation metrics (test metrics with --test)."""
+    from nas.data import load_dataset
+    from nas.training import TrainOptions, train_architecture
+
+    if accelerator not in ("auto", "cpu", "gpu"):
+        raise NASError(f"--accelerator: expected auto, cpu or gpu, got {accelerator!r}")
+    arch = _load_arch(arch_file, space, params)
+    dataset = load_dataset(data, val_fraction=val_fraction)
+    if not as_json:
+        console.print(f"[bold]architecture[/] {arch.summary()}", highlight=False)
+        console.print(f"[bold]data[/] {dataset.describe()}", highlight=False)
+    options = TrainOptions(seed=seed, epochs=epochs, max_time_s=max_time, accelerator=accelerator)
+    result, _ = train_architecture(arch, dataset, options, evaluate_test=test)
+    if as_json:
+        print(json.dumps(result.to_dict(), default=list))
+        return
+    _print_result(result)
+
+
+def _print_result(result: Any) -> None:
+    from rich.table import Table
+
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in result.metrics.items():
+        table.add_row(key, f"{value:.4f}")
+    for key, value in (result.test_metrics or {}).items():
+        table.add_row(f"test_{key}", f"{value:.4f}")
+    table.add_row(
+        "best epoch", f"{result.best_epoch + 1} of {result.epochs_run} ({result.stopped})"
+    )
+    table.add_row("parameters", f"{result.n_params:,}")
+    table.add_row("FLOPs", f"{result.flops:,}")
+    table.add_row("time", f"{result.train_seconds:.1f} s on {result.device} ({result.precision})")
+    for note in result.notes:
+        table.add_row("note", note)
+    console.print(table)

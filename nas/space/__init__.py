@@ -1,0 +1,19 @@
+"""Search spaces: YAML files of stages, blocks and hyperparameters, sampled by Optuna trials."""
+
+from nas.space._loader import load_space, parse_space
+from nas.space._params import Choice, Fixed, FloatRange, IntRange, Param, parse_param
+from nas.space._space import BlockSpace, SearchSpace, StageSpace
+
+__all__ = [
+    "BlockSpace",
+    "Choice",
+    "Fixed",
+    "FloatRange",
+    "IntRange",
+    "Param",
+    "SearchSpace",
+    "StageSpace",
+    "load_space",
+    "parse_param",
+    "parse_space",
+]

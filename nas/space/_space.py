@@ -1,0 +1,101 @@
+"""A validated search space, and how a trial turns it into an Architecture.
+
+Parameter names are stable and readable: ``feature.n_blocks``, ``feature.0.type``,
+``feature.0.conv.kernel``, ``readout``, ``lr``. A block's options are suggested only when
+that block exists and has that type, so conditional parameters need no special case::
+
+    space = load_space("search_spaces/mnist1d.yaml")
+    study = optuna.create_study(direction="maximize")
+    arch = space.sample(study.ask())             # any Optuna sampler works
+    same = space.from_params(study.trials[0].params)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from nas._errors import ArchitectureError
+from nas._options import build_config
+from nas.arch import Architecture, Block, Stage
+from nas.blocks import get_block
+from nas.space._params import Param
+from nas.training._config import TrainConfig
+
+if TYPE_CHECKING:
+    import optuna
+
+
+@dataclass(frozen=True)
+class BlockSpace:
+    """The searchable options of one block type within a stage."""
+
+    type: str  # registered block family
+    options: Mapping[str, Param]  # options given in YAML; the rest take the family defaults
+
+
+@dataclass(frozen=True)
+class StageSpace:
+    """A stage: how many blocks, and which block types each position may take."""
+
+    name: str
+    n_blocks: Param
+    blocks: tuple[BlockSpace, ...]
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """Stages of blocks, a readout and training hyperparameters, each fixed or searched."""
+
+    name: str
+    stages: tuple[StageSpace, ...]
+    readout: Param
+    training: Mapping[str, Param]
+    source: str = "<memory>"  # file it was loaded from
+    text: str = ""  # the YAML document, so studies can store what they searched
+
+    def sample(self, trial: optuna.trial.BaseTrial) -> Architecture:
+        """Ask ``trial`` for every parameter this space needs and build the Architecture."""
+        stages = []
+        for stage in self.stages:
+            n = stage.n_blocks.suggest(trial, f"{stage.name}.n_blocks")
+            by_type = {b.type: b for b in stage.blocks}
+            blocks = []
+            for i in range(n):
+                if len(stage.blocks) == 1:
+                    block = stage.blocks[0]
+                else:
+                    chosen = trial.suggest_categorical(f"{stage.name}.{i}.type", list(by_type))
+                    block = by_type[chosen]
+                values = {
+                    key: param.suggest(trial, f"{stage.name}.{i}.{block.type}.{key}")
+                    for key, param in block.options.items()
+                }
+                config = build_config(
+                    get_block(block.type).config,
+                    values,
+                    where=f"{self.source}: {stage.name}.{i}.{block.type}",
+                    error=ArchitectureError,
+                )
+                blocks.append(Block(block.type, config))
+            stages.append(Stage(stage.name, tuple(blocks)))
+        readout = self.readout.suggest(trial, "readout")
+        train = build_config(
+            TrainConfig,
+            {key: p.suggest(trial, key) for key, p in self.training.items()},
+            where=f"{self.source}: training",
+            error=ArchitectureError,
+        )
+        return Architecture(stages=tuple(stages), readout=readout, train=train)
+
+    def from_params(self, params: Mapping[str, Any]) -> Architecture:
+        """The Architecture a trial with these stored ``params`` produced."""
+        import optuna
+
+        try:
+            return self.sample(optuna.trial.FixedTrial(dict(params)))
+        except ValueError as exc:  # FixedTrial: a parameter the space needs is missing
+            if isinstance(exc, ArchitectureError):
+                raise
+            raise ArchitectureError(f"params do not match {self.source}: {exc}") from None

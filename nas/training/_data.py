@@ -1,0 +1,87 @@
+"""Device-resident data: whole splits live on the training device, batched by index.
+
+Small datasets (MNIST-1D is 500 KB) need no DataLoader, worker processes or per-sample
+collation: one permutation and one gather per epoch, then views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import lightning.pytorch as pl
+import torch
+from typing_extensions import override
+
+from nas.data import Dataset
+
+EVAL_BATCH_SIZE = 4096  # validation/test batch size: large, the model is in eval mode
+
+
+class TensorBatches:
+    """Iterates ``(x, y)`` mini-batches of tensors that already sit on the device.
+
+    A trailing batch of one sample is dropped when shuffling, since batch norm cannot
+    train on it.
+    """
+
+    def __init__(
+        self,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        batch_size: int,
+        *,
+        shuffle: bool = False,
+        seed: int = 0,
+    ) -> None:
+        self.x, self.y, self.batch_size, self.shuffle = x, y, batch_size, shuffle
+        self.generator = torch.Generator(device=x.device)
+        self.generator.manual_seed(seed)
+        self._stop = self.samples_used(len(x), batch_size, shuffle)
+
+    @staticmethod
+    def samples_used(n: int, batch_size: int, shuffle: bool) -> int:
+        """Samples iterated per epoch: all, less a trailing single sample when shuffling."""
+        return n - 1 if shuffle and n > 1 and n % batch_size == 1 else n
+
+    @staticmethod
+    def count(n: int, batch_size: int, shuffle: bool) -> int:
+        """Number of batches per epoch for ``n`` samples."""
+        return -(-TensorBatches.samples_used(n, batch_size, shuffle) // batch_size)
+
+    def __len__(self) -> int:
+        return -(-self._stop // self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        x, y = self.x, self.y
+        if self.shuffle:
+            order = torch.randperm(len(x), device=x.device, generator=self.generator)
+            x, y = x[order], y[order]
+        for start in range(0, self._stop, self.batch_size):
+            yield x[start : start + self.batch_size], y[start : start + self.batch_size]
+
+
+class TensorDataModule(pl.LightningDataModule):
+    """Serves a :class:`nas.data.Dataset`'s train and validation splits from ``device``."""
+
+    def __init__(self, dataset: Dataset, batch_size: int, device: torch.device, seed: int) -> None:
+        super().__init__()
+        self.dataset, self.batch_size, self.device, self.seed = dataset, batch_size, device, seed
+
+    def tensors(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(x, y)`` of ``split`` ("train", "val" or "test") on the device."""
+        x = getattr(self.dataset, f"x_{split}")
+        y = getattr(self.dataset, f"y_{split}")
+        return torch.from_numpy(x).to(self.device), torch.from_numpy(y).to(self.device)
+
+    @override
+    def setup(self, stage: str) -> None:
+        self._train = self.tensors("train")
+        self._val = self.tensors("val")
+
+    @override
+    def train_dataloader(self) -> TensorBatches:
+        return TensorBatches(*self._train, self.batch_size, shuffle=True, seed=self.seed)
+
+    @override
+    def val_dataloader(self) -> TensorBatches:
+        return TensorBatches(*self._val, EVAL_BATCH_SIZE)

@@ -1,0 +1,98 @@
+"""The LightningModule that trains one built architecture."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from torch import nn
+from typing_extensions import override
+
+from nas._errors import TrainingError
+from nas.training._config import TrainConfig
+from nas.training._metrics import EPOCH_TIME, TRAIN_LOSS, compute_metrics
+from nas.training._optimizers import make_optimizer
+from nas.training._schedules import RunLength, make_schedule
+
+
+class ArchitectureModule(pl.LightningModule):
+    """Trains ``model`` with the optimizer, schedule, loss and augmentation of ``config``.
+
+    Logging is per epoch only (one host sync per epoch): ``train_loss``, ``epoch_time`` and
+    the validation metrics of :func:`compute_metrics`. ``history`` keeps them per epoch.
+    """
+
+    def __init__(self, model: nn.Module, config: TrainConfig, task: str, run: RunLength) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["model"])
+        self.model = model
+        self.config, self.task, self.run = config, task, run
+        if task == "classification":
+            self.loss_fn: nn.Module = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+        else:
+            self.loss_fn = nn.MSELoss()
+        self.history: list[dict[str, float]] = []
+        self._val_outputs: list[tuple[torch.Tensor, torch.Tensor]] = []
+        self._val_metrics: dict[str, torch.Tensor] = {}
+
+    @override
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+    @override
+    def on_train_epoch_start(self) -> None:
+        self._epoch_start = time.perf_counter()
+        self._loss_sum = torch.zeros((), device=self.device)
+        self._batches = 0
+
+    @override
+    def training_step(
+        self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
+    ) -> torch.Tensor:
+        x, y = batch
+        if self.config.input_noise > 0:
+            x = x + self.config.input_noise * torch.randn_like(x)
+        out = self.model(x)
+        loss = self.loss_fn(out if self.task == "classification" else out.reshape(y.shape), y)
+        self._loss_sum += loss.detach()
+        self._batches += 1
+        return loss
+
+    @override
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        x, y = batch
+        self._val_outputs.append((self.model(x), y))
+
+    @override
+    def on_validation_epoch_end(self) -> None:
+        outputs = torch.cat([o for o, _ in self._val_outputs])
+        targets = torch.cat([t for _, t in self._val_outputs])
+        self._val_outputs.clear()
+        self._val_metrics = compute_metrics(self.task, outputs, targets)
+        self.log_dict(self._val_metrics)
+
+    @override
+    def on_train_epoch_end(self) -> None:
+        train_loss = float(self._loss_sum / max(1, self._batches))  # the epoch's one sync
+        if not math.isfinite(train_loss):
+            raise TrainingError(
+                f"training loss became {train_loss} in epoch {self.current_epoch}; "
+                f"try a lower learning rate or gradient clipping"
+            )
+        seconds = time.perf_counter() - self._epoch_start
+        self.log_dict({TRAIN_LOSS: train_loss, EPOCH_TIME: seconds})
+        self.history.append(
+            {"epoch": self.current_epoch, TRAIN_LOSS: train_loss, EPOCH_TIME: seconds}
+            | {k: float(v) for k, v in self._val_metrics.items()}
+        )
+
+    @override
+    def configure_optimizers(self) -> Any:
+        optimizer = make_optimizer(self.model.parameters(), self.config)
+        schedule = make_schedule(optimizer, self.config, self.run)
+        if schedule is None:
+            return optimizer
+        return {"optimizer": optimizer, "lr_scheduler": schedule}

@@ -1,0 +1,182 @@
+"""Train one architecture on one dataset: the unit of work of every search trial.
+
+data = load_dataset("mnist1d")
+arch = Architecture.from_json(Path("search_spaces/architectures/mnist1d_cnn.json").read_text())
+result, model = train_architecture(arch, data, TrainOptions(seed=0), evaluate_test=True)
+print(result.metrics["val_acc"], result.test_metrics["acc"])
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.callbacks import EarlyStopping
+
+from nas._errors import TrainingError
+from nas.arch import Architecture
+from nas.builder import NASNet, build_model
+from nas.data import Dataset
+from nas.training._callbacks import BestWeights
+from nas.training._data import TensorBatches, TensorDataModule
+from nas.training._metrics import OBJECTIVES, evaluate
+from nas.training._module import ArchitectureModule
+from nas.training._schedules import RunLength
+
+_QUIET_LOGGERS = ("lightning.pytorch", "lightning.fabric", "lightning")
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """How to run training (as opposed to the hyperparameters, which live in the arch)."""
+
+    seed: int = 0  # seeds weights, batch order, dropout and noise
+    epochs: int | None = None  # overrides arch.train.epochs when set
+    max_time_s: float | None = None  # wall-clock limit for the fit; None = no limit
+    accelerator: str = "auto"  # "auto" (GPU when present), "cpu" or "gpu"
+    precision: str | None = None  # None = bf16-mixed on GPUs that support it, else 32-true
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """What one training run produced (all plain values, JSON-ready via ``to_dict``)."""
+
+    task: str
+    objective: str  # the metric that selected the best epoch, e.g. "val_acc"
+    metrics: dict[str, float]  # validation metrics of the best epoch
+    history: list[dict[str, float]]  # per-epoch train loss, epoch time and val metrics
+    epochs_run: int
+    best_epoch: int
+    stopped: str  # "completed", "early_stopping" or "time_limit"
+    train_seconds: float
+    n_params: int
+    flops: int
+    device: str
+    precision: str
+    seed: int
+    test_metrics: dict[str, float] | None = None  # only with evaluate_test=True
+    notes: tuple[str, ...] = field(default=())  # builder decisions
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of every field."""
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _device(accelerator: str) -> torch.device:
+    if accelerator == "cpu":
+        return torch.device("cpu")
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if accelerator == "gpu":
+        raise TrainingError("accelerator 'gpu' was requested but no CUDA device is available")
+    return torch.device("cpu")
+
+
+def _precision(device: torch.device, requested: str | None) -> str:
+    if requested is not None:
+        return requested
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return "bf16-mixed"
+    return "32-true"
+
+
+def _quiet_lightning() -> None:
+    for name in _QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Our batches are device-resident tensors, not DataLoaders: these hints don't apply.
+    warnings.filterwarnings("ignore", message=".*does not have many workers.*")
+    warnings.filterwarnings("ignore", message=".*number of training batches.*")
+    warnings.filterwarnings("ignore", message=".*`isinstance\\(treespec, LeafSpec\\)`.*")
+
+
+def train_architecture(
+    arch: Architecture,
+    dataset: Dataset,
+    options: TrainOptions = TrainOptions(),
+    *,
+    callbacks: Sequence[pl.Callback] = (),
+    evaluate_test: bool = False,
+) -> tuple[TrainResult, NASNet]:
+    """Build ``arch`` for ``dataset``, train it with Lightning, and return the best epoch.
+
+    The returned model holds the weights of the best validation epoch. Extra ``callbacks``
+    (e.g. Optuna's pruning callback) see the metric names of ``nas.training._metrics``.
+
+    Raises:
+        ArchitectureError: the architecture cannot be built for this data.
+        TrainingError: the loss became NaN/inf, or the device is unavailable.
+    """
+    _quiet_lightning()
+    config = arch.train if options.epochs is None else replace(arch.train, epochs=options.epochs)
+    device = _device(options.accelerator)
+    precision = _precision(device, options.precision)
+    pl.seed_everything(options.seed, workers=False, verbose=False)
+    model = build_model(arch, dataset.input_shape, dataset.num_outputs).to(device)
+
+    data = TensorDataModule(dataset, config.batch_size, device, options.seed)
+    steps_per_epoch = TensorBatches.count(len(dataset.x_train), config.batch_size, shuffle=True)
+    monitor, mode = OBJECTIVES[dataset.task]
+    run = RunLength(config.epochs, steps_per_epoch, monitor, mode)
+    module = ArchitectureModule(model, config, dataset.task, run)
+    best = BestWeights(monitor, mode)
+    all_callbacks: list[pl.Callback] = [best, *callbacks]
+    early = None
+    if config.patience > 0:
+        early = EarlyStopping(monitor=monitor, mode=mode, patience=config.patience)
+        all_callbacks.append(early)
+
+    trainer = pl.Trainer(
+        accelerator="gpu" if device.type == "cuda" else "cpu",
+        devices=1,
+        precision=precision,  # type: ignore[arg-type]
+        max_epochs=config.epochs,
+        max_time=timedelta(seconds=options.max_time_s) if options.max_time_s else None,
+        gradient_clip_val=config.grad_clip or None,
+        callbacks=all_callbacks,
+        deterministic=device.type == "cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )
+    start = time.perf_counter()
+    trainer.fit(module, datamodule=data)
+    seconds = time.perf_counter() - start
+
+    epochs_run = len(module.history)
+    if early is not None and early.stopped_epoch > 0:
+        stopped = "early_stopping"
+    elif epochs_run < config.epochs:
+        stopped = "time_limit"
+    else:
+        stopped = "completed"
+    if best.best_epoch < 0:
+        raise TrainingError("no finite validation metric was produced; training diverged")
+    best_row = next(row for row in module.history if row["epoch"] == best.best_epoch)
+    test_metrics = evaluate(model, *data.tensors("test"), dataset.task) if evaluate_test else None
+    result = TrainResult(
+        task=dataset.task,
+        objective=monitor,
+        metrics={k: v for k, v in best_row.items() if k.startswith("val_")},
+        history=module.history,
+        epochs_run=epochs_run,
+        best_epoch=best.best_epoch,
+        stopped=stopped,
+        train_seconds=seconds,
+        n_params=model.report.n_params,
+        flops=model.report.flops,
+        device=str(device),
+        precision=precision,
+        seed=options.seed,
+        test_metrics=test_metrics,
+        notes=model.report.notes,
+    )
+    return result, model
