@@ -44,11 +44,7 @@ def _load_arch(arch_file: Path | None, space: Path | None, params: str | None):
         return Architecture.from_json(text, source=str(arch_file))
     if space is None or params is None:
         raise NASError("give ARCH.json, or both --space FILE and --params PARAMS.json")
-    search_space = load_space(space)
-    try:
-        return search_space.from_params(_read_params(params))
-    except (ValueError, KeyError) as exc:
-        raise ArchitectureError(f"--params do not fit {space}: {exc}") from None
+    return load_space(space).from_params(_read_params(params))
 
 
 @app.command()
@@ -77,12 +73,13 @@ def train(
 ) -> None:
     """Train one architecture and print its validation metrics (test metrics with --test)."""
     from nas.data import load_dataset
-    from nas.training import TrainOptions, train_architecture
 
     if accelerator not in ("auto", "cpu", "gpu"):
         raise NASError(f"--accelerator: expected auto, cpu or gpu, got {accelerator!r}")
-    arch = _load_arch(arch_file, space, params)
+    arch = _load_arch(arch_file, space, params)  # validate input before the heavy imports
     dataset = load_dataset(data, val_fraction=val_fraction)
+    from nas.training import TrainOptions, train_architecture
+
     if not as_json:
         console.print(f"[bold]architecture[/] {arch.summary()}", highlight=False)
         console.print(f"[bold]data[/] {dataset.describe()}", highlight=False)

@@ -12,6 +12,7 @@ that block exists and has that type, so conditional parameters need no special c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -95,7 +96,9 @@ class SearchSpace:
 
         try:
             return self.sample(optuna.trial.FixedTrial(dict(params)))
+        except ArchitectureError:
+            raise
         except ValueError as exc:  # FixedTrial: a parameter the space needs is missing
-            if isinstance(exc, ArchitectureError):
-                raise
-            raise ArchitectureError(f"params do not match {self.source}: {exc}") from None
+            missing = re.search(r"parameter '([^']+)' is not found", str(exc))
+            reason = f"missing parameter {missing.group(1)!r}" if missing else str(exc)
+            raise ArchitectureError(f"params do not match {self.source}: {reason}") from None

@@ -98,7 +98,13 @@ def _cosine(optimizer, c, run):  # type: ignore[no-untyped-def]
 def _onecycle(optimizer, c, run):  # type: ignore[no-untyped-def]
     from torch.optim.lr_scheduler import OneCycleLR
 
-    scheduler = OneCycleLR(optimizer, max_lr=c.lr, total_steps=run.total_steps)
+    # Cycle momentum only where the optimizer already uses it: Adagrad has none, and
+    # cycling plain SGD's zero momentum would silently turn momentum on.
+    defaults = optimizer.defaults
+    uses_momentum = "betas" in defaults or defaults.get("momentum", 0) > 0
+    scheduler = OneCycleLR(
+        optimizer, max_lr=c.lr, total_steps=run.total_steps, cycle_momentum=uses_momentum
+    )
     return {"scheduler": scheduler, "interval": "step"}
 
 

@@ -1,0 +1,46 @@
+"""Shared fixtures. Generated data is cached in a per-session temp dir, not in ~/.cache."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SPACES = ROOT / "search_spaces"
+PAPER_CNN = SPACES / "architectures" / "mnist1d_cnn.json"
+
+os.environ.setdefault("NAS_CACHE_DIR", tempfile.mkdtemp(prefix="nas-test-cache-"))
+
+
+@pytest.fixture(scope="session")
+def mnist1d():
+    from nas.data import load_dataset
+
+    return load_dataset("mnist1d")
+
+
+@pytest.fixture(scope="session")
+def digits():
+    from nas.data import load_dataset
+
+    return load_dataset("digits")
+
+
+def random_architectures(space_file: Path, n: int, seed: int = 0):
+    """``n`` architectures drawn from a space by Optuna's RandomSampler, with their params."""
+    import optuna
+
+    from nas.space import load_space
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    space = load_space(space_file)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+    out = []
+    for _ in range(n):
+        trial = study.ask()
+        out.append((space.sample(trial), trial.params))
+        study.tell(trial, 0.0)
+    return space, out
