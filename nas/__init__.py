@@ -15,7 +15,9 @@ from nas._errors import (
     ArchitectureError,
     DataError,
     NASError,
+    RecipeError,
     SearchSpaceError,
+    StorageError,
     TrainingError,
 )
 from nas._lazy import lazy_exports
@@ -43,8 +45,10 @@ __all__ = [
     "DataError",
     "Dataset",
     "NASError",
+    "RecipeError",
     "SearchSpace",
     "SearchSpaceError",
+    "StorageError",
     "TrainConfig",
     "TrainOptions",
     "TrainingError",

@@ -23,6 +23,14 @@ class DataError(NASError, ValueError):
     """A dataset name is unknown or a data file is malformed."""
 
 
+class RecipeError(NASError, ValueError):
+    """A study recipe YAML file is invalid (the message names the file and key path)."""
+
+
+class StorageError(NASError, RuntimeError):
+    """The study store cannot be opened or does not hold the requested study."""
+
+
 class TrainingError(NASError, RuntimeError):
     """Training could not run or produced unusable numbers (NaN or inf loss)."""
 

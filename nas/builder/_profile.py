@@ -76,3 +76,29 @@ def count_flops(model: nn.Module, input_shape: tuple[int, ...]) -> tuple[int, di
         for key in getattr(model, "layers", {})
     }
     return int(counter.get_total_flops()), per_layer
+
+
+def measure_latency_ms(
+    model: nn.Module, input_shape: tuple[int, ...], repeats: int = 20, warmup: int = 3
+) -> float:
+    """Median inference latency in milliseconds for one sample on the model's device."""
+    import statistics
+    import time
+
+    device = next(model.parameters()).device
+    x = torch.zeros(1, *input_shape, device=device)
+    was_training = model.training
+    model.eval()
+    times = []
+    try:
+        with torch.no_grad():
+            for i in range(warmup + repeats):
+                start = time.perf_counter()
+                model(x)
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                if i >= warmup:
+                    times.append(time.perf_counter() - start)
+    finally:
+        model.train(was_training)
+    return 1000.0 * statistics.median(times)

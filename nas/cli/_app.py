@@ -21,7 +21,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-console = Console()
+console = Console(soft_wrap=True)
+if not console.is_terminal:  # logs and pipes: don't squeeze tables into 80 columns
+    console.width = 160
 err_console = Console(stderr=True)
 
 
@@ -33,7 +35,7 @@ def _root(
 
 
 def _register_commands() -> None:
-    from nas.cli import _train  # noqa: F401  (registers `nas train`)
+    from nas.cli import _inspect, _search, _train  # noqa: F401  (register the commands)
 
 
 def main() -> None:

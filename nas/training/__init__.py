@@ -16,6 +16,7 @@ __getattr__, __dir__ = lazy_exports(
         "TrainOptions": "nas.training._train",
         "TrainResult": "nas.training._train",
         "train_architecture": "nas.training._train",
+        "build_seeded": "nas.training._train",
         "evaluate": "nas.training._metrics",
     },
 )
@@ -24,6 +25,7 @@ __all__ = [
     "TrainConfig",
     "TrainOptions",
     "TrainResult",
+    "build_seeded",
     "evaluate",
     "list_inits",
     "list_optimizers",

@@ -96,11 +96,23 @@ def _quiet_lightning() -> None:
     warnings.filterwarnings("ignore", message=".*`isinstance\\(treespec, LeafSpec\\)`.*")
 
 
+def build_seeded(arch: Architecture, dataset: Dataset, seed: int) -> NASNet:
+    """Seed every generator, then build ``arch`` for ``dataset`` (on the CPU).
+
+    ``train_architecture(..., model=build_seeded(arch, data, seed))`` trains exactly as
+    ``train_architecture(arch, data, TrainOptions(seed=seed))`` does, so a search can
+    inspect (and reject) the model before training it.
+    """
+    pl.seed_everything(seed, workers=False, verbose=False)
+    return build_model(arch, dataset.input_shape, dataset.num_outputs)
+
+
 def train_architecture(
     arch: Architecture,
     dataset: Dataset,
     options: TrainOptions = TrainOptions(),
     *,
+    model: NASNet | None = None,
     callbacks: Sequence[pl.Callback] = (),
     evaluate_test: bool = False,
 ) -> tuple[TrainResult, NASNet]:
@@ -108,6 +120,7 @@ def train_architecture(
 
     The returned model holds the weights of the best validation epoch. Extra ``callbacks``
     (e.g. Optuna's pruning callback) see the metric names of ``nas.training._metrics``.
+    Pass ``model`` from :func:`build_seeded` to train a model built beforehand.
 
     Raises:
         ArchitectureError: the architecture cannot be built for this data.
@@ -117,8 +130,9 @@ def train_architecture(
     config = arch.train if options.epochs is None else replace(arch.train, epochs=options.epochs)
     device = _device(options.accelerator)
     precision = _precision(device, options.precision)
-    pl.seed_everything(options.seed, workers=False, verbose=False)
-    model = build_model(arch, dataset.input_shape, dataset.num_outputs).to(device)
+    if model is None:
+        model = build_seeded(arch, dataset, options.seed)
+    model = model.to(device)
 
     data = TensorDataModule(dataset, config.batch_size, device, options.seed)
     steps_per_epoch = TensorBatches.count(len(dataset.x_train), config.batch_size, shuffle=True)

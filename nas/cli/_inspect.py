@@ -1,0 +1,132 @@
+"""``nas status`` and ``nas best``: read a study store."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from nas.cli._app import app, console
+from nas.cli._format import duration, number
+
+_STORAGE_HELP = (
+    "SQLAlchemy URL of the study store (default: $NAS_STORAGE or sqlite:///studies/nas.db)."
+)
+
+
+def _open(storage: str | None):
+    from nas.study import default_storage, mask_password, open_storage
+
+    url = storage or default_storage()
+    return open_storage(url), mask_password(url)
+
+
+@app.command()
+def status(storage: str | None = typer.Option(None, "--storage", help=_STORAGE_HELP)) -> None:
+    """List the studies in a store: trials by state, best value, time spent."""
+    from rich.table import Table
+
+    from nas.study import study_statuses
+
+    store, url = _open(storage)
+    rows = study_statuses(store)
+    if not rows:
+        console.print(
+            f"No studies in {url} yet. Start one with: nas search studies/quickstart.yaml"
+        )
+        return
+    table = Table(title=f"studies in {url}", title_justify="left")
+    for column in (
+        "study",
+        "objectives",
+        "complete",
+        "pruned",
+        "failed",
+        "running",
+        "best",
+        "time",
+    ):
+        table.add_column(column, justify="left" if column in ("study", "objectives") else "right")
+    for row in rows:
+        arrows = {"maximize": "↑", "minimize": "↓"}
+        objectives = ", ".join(
+            f"{m} {arrows[d]}" for m, d in zip(row.metric_names, row.directions, strict=False)
+        )
+        best = (
+            number(row.best[0])
+            if row.best
+            else (f"{row.n_pareto} on front" if row.n_pareto else "-")
+        )
+        table.add_row(
+            row.name,
+            objectives,
+            str(row.states.get("COMPLETE", 0)),
+            str(row.states.get("PRUNED", 0)),
+            str(row.states.get("FAIL", 0)),
+            str(row.states.get("RUNNING", 0)),
+            best,
+            duration(row.seconds),
+        )
+    console.print(table)
+
+
+@app.command()
+def best(
+    study: str | None = typer.Option(
+        None, "--study", help="Study name (optional if the store has one)."
+    ),
+    storage: str | None = typer.Option(None, "--storage", help=_STORAGE_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print the trials as JSON."),
+) -> None:
+    """Show the best trial, or the Pareto front of a multi-objective study."""
+    from rich.table import Table
+
+    from nas.study import best_trials, select_study, trial_record
+
+    store, url = _open(storage)
+    selected = select_study(store, study, url)
+    records = [trial_record(selected, t) for t in best_trials(selected)]
+    if as_json:
+        print(json.dumps({"study": selected.study_name, "trials": records}, indent=2))
+        return
+    if not records:
+        console.print(f"Study {selected.study_name!r} has no feasible complete trial yet.")
+        return
+    multi = len(selected.directions) > 1
+    title = f"{'Pareto front' if multi else 'best trial'} of {selected.study_name} ({url})"
+    table = Table(title=title, title_justify="left")
+    value_names = list(records[0]["values"])
+    for column in ("trial", *value_names, "params", "FLOPs", "latency ms", "architecture"):
+        table.add_column(column, justify="left" if column == "architecture" else "right")
+    for r in records:
+        table.add_row(
+            f"#{r['number']}",
+            *(number(r["values"][k]) for k in value_names),
+            number(r["n_params"]),
+            number(r["flops"]),
+            number(r["latency_ms"]),
+            r["summary"] or "-",
+        )
+    console.print(table)
+    first = records[0]
+    metrics = "  ".join(f"{k} {number(v)}" for k, v in first["metrics"].items())
+    if metrics:
+        console.print(f"trial #{first['number']}: {metrics}", highlight=False)
+    recipe = selected.user_attrs.get("recipe", {})
+    if recipe.get("space"):
+        import shlex
+
+        command = [
+            "nas",
+            "train",
+            "--space",
+            recipe["space"],
+            "--params",
+            json.dumps(first["params"]),
+            "--data",
+            recipe.get("data", "mnist1d"),
+            "--seed",
+            str(first["seed"]),
+            "--test",
+        ]
+        console.print(f"Retrain it: {shlex.join(command)}", highlight=False, markup=False)

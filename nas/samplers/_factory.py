@@ -1,0 +1,121 @@
+"""Optuna samplers by name, as study recipes and ``--sampler`` name them.
+
+Each factory receives the recipe's options (passed to the sampler's constructor, so any
+documented Optuna option works) and the study's seed and number of objectives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from nas._errors import RecipeError
+
+if TYPE_CHECKING:
+    import optuna
+
+
+@dataclass(frozen=True)
+class SamplerContext:
+    """What a sampler factory knows about the study it serves."""
+
+    seed: int | None  # None: unseeded
+    n_objectives: int
+
+
+SamplerFactory = Callable[[Mapping[str, Any], SamplerContext], "optuna.samplers.BaseSampler"]
+
+
+@dataclass(frozen=True)
+class SamplerEntry:
+    """A registered sampler and what it supports."""
+
+    factory: SamplerFactory
+    multi_objective: bool  # whether it handles several objectives
+
+
+_SAMPLERS: dict[str, SamplerEntry] = {}
+
+
+def register_sampler(
+    name: str, *, multi_objective: bool
+) -> Callable[[SamplerFactory], SamplerFactory]:
+    """Register a sampler factory under ``name``."""
+
+    def decorator(factory: SamplerFactory) -> SamplerFactory:
+        _SAMPLERS[name] = SamplerEntry(factory, multi_objective)
+        return factory
+
+    return decorator
+
+
+def list_samplers() -> list[str]:
+    """Names of the registered samplers."""
+    return list(_SAMPLERS)
+
+
+def make_sampler(
+    name: str, options: Mapping[str, Any], context: SamplerContext, where: str = "sampler"
+) -> optuna.samplers.BaseSampler:
+    """Construct sampler ``name``; a bad name or option is a :class:`RecipeError`."""
+    if name not in _SAMPLERS:
+        raise RecipeError(f"{where}: unknown sampler {name!r}; available: {', '.join(_SAMPLERS)}")
+    entry = _SAMPLERS[name]
+    if context.n_objectives > 1 and not entry.multi_objective:
+        multi = [n for n, e in _SAMPLERS.items() if e.multi_objective]
+        raise RecipeError(
+            f"{where}: sampler {name!r} optimises one objective, this study has "
+            f"{context.n_objectives}; use one of {', '.join(multi)}"
+        )
+    try:
+        return entry.factory(options, context)
+    except TypeError as exc:
+        raise RecipeError(f"{where}.options: {exc}") from None
+
+
+@register_sampler("tpe", multi_objective=True)
+def _tpe(options, ctx):  # type: ignore[no-untyped-def]
+    import optuna
+
+    return optuna.samplers.TPESampler(seed=ctx.seed, **options)
+
+
+@register_sampler("random", multi_objective=True)
+def _random(options, ctx):  # type: ignore[no-untyped-def]
+    import optuna
+
+    return optuna.samplers.RandomSampler(seed=ctx.seed, **options)
+
+
+@register_sampler("gp", multi_objective=True)
+def _gp(options, ctx):  # type: ignore[no-untyped-def]
+    import optuna
+
+    return optuna.samplers.GPSampler(seed=ctx.seed, **options)
+
+
+@register_sampler("cmaes", multi_objective=False)
+def _cmaes(options, ctx):  # type: ignore[no-untyped-def]
+    import optuna
+
+    # categorical block choices fall back to independent sampling; that is expected here
+    return optuna.samplers.CmaEsSampler(
+        seed=ctx.seed, **{"warn_independent_sampling": False, **options}
+    )
+
+
+@register_sampler("nsga2", multi_objective=True)
+def _nsga2(options, ctx):  # type: ignore[no-untyped-def]
+    import optuna
+
+    return optuna.samplers.NSGAIISampler(seed=ctx.seed, **options)
+
+
+@register_sampler("qmc", multi_objective=True)
+def _qmc(options, ctx):  # type: ignore[no-untyped-def]
+    import optuna
+
+    return optuna.samplers.QMCSampler(
+        seed=ctx.seed, **{"warn_independent_sampling": False, **options}
+    )

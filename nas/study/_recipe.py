@@ -1,0 +1,294 @@
+"""Study recipes (studies/*.yaml): what to search, on which data, with which sampler.
+
+Relative paths in a recipe (``space``, an ``.npz`` ``data`` file, a ``sqlite:///`` storage)
+resolve against the recipe file's folder, so a recipe works from any directory::
+
+    study: quickstart
+    space: ../search_spaces/quickstart.yaml
+    data: mnist1d
+    sampler: tpe                       # or {name: tpe, options: {n_startup_trials: 5}}
+    pruner: {name: median, options: {n_warmup_steps: 2}}
+    objectives: [val_acc]              # or [{metric: val_acc}, {metric: params}]
+    constraints: {max_params: 100000}
+    n_trials: 20
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nas._errors import RecipeError
+from nas._options import build_config, config_to_dict, option
+from nas.data import list_datasets
+from nas.samplers import list_samplers
+from nas.study._pruners import list_pruners
+
+# metric -> (direction, tasks it applies to). "params", "flops" and "latency_ms" are costs.
+METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "val_acc": ("maximize", ("classification",)),
+    "val_loss": ("minimize", ("classification", "regression")),
+    "val_rmse": ("minimize", ("regression",)),
+    "val_r2": ("maximize", ("regression",)),
+    "params": ("minimize", ("classification", "regression")),
+    "flops": ("minimize", ("classification", "regression")),
+    "latency_ms": ("minimize", ("classification", "regression")),
+}
+DIRECTIONS = ("maximize", "minimize")
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One optimised quantity and its direction."""
+
+    metric: str
+    direction: str
+
+
+@dataclass(frozen=True)
+class Component:
+    """A sampler or pruner: registered name plus constructor options."""
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Limits on cost; a violating architecture is recorded infeasible through Optuna."""
+
+    max_params: int | None = option(
+        None, "most trainable parameters", kind=int, low=1, nullable=True
+    )
+    max_flops: int | None = option(
+        None, "most forward FLOPs per sample", kind=int, low=1, nullable=True
+    )
+    max_latency_ms: float | None = option(
+        None, "most inference latency (batch 1, median, ms)", kind=float, low=0.0, nullable=True
+    )
+    skip_infeasible: bool = option(True, "prune violating architectures before training them")
+
+    def limits(self) -> dict[str, float]:
+        """Metric name -> limit, for the constraints that are set."""
+        pairs = {
+            "params": self.max_params,
+            "flops": self.max_flops,
+            "latency_ms": self.max_latency_ms,
+        }
+        return {k: float(v) for k, v in pairs.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The scalar keys of a recipe."""
+
+    study: str = option("nas", "study name in the store")
+    space: str = option("", "search-space YAML, relative to the recipe")
+    data: str = option("mnist1d", f"dataset: {', '.join(list_datasets())} or an .npz path")
+    val_fraction: float = option(
+        0.2, "share of training data held out for validation", low=0.01, high=0.9
+    )
+    n_trials: int | None = option(
+        20, "trials this run adds (null: until timeout)", kind=int, low=1, nullable=True
+    )
+    timeout: float | None = option(
+        None, "seconds for the whole run", kind=float, low=0.0, nullable=True
+    )
+    trial_timeout: float | None = option(
+        None,
+        "seconds of training per trial; longer trials are pruned",
+        kind=float,
+        low=0.0,
+        nullable=True,
+    )
+    seed: int = option(0, "seeds the sampler and each trial's training (seed + trial number)")
+    storage: str | None = option(
+        None, "SQLAlchemy URL; default sqlite:///studies/nas.db", kind=str, nullable=True
+    )
+
+
+@dataclass(frozen=True)
+class StudyRecipe:
+    """A validated study recipe. Build with :func:`load_recipe`."""
+
+    study: str
+    space: Path
+    data: str
+    val_fraction: float
+    sampler: Component
+    pruner: Component
+    objectives: tuple[Objective, ...]  # empty: the dataset task's primary metric
+    constraints: Constraints
+    n_trials: int | None
+    timeout: float | None
+    trial_timeout: float | None
+    seed: int
+    storage: str | None
+    source: str = "<memory>"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, stored in the study so it describes itself."""
+        return {
+            "study": self.study,
+            "space": str(self.space),
+            "data": self.data,
+            "val_fraction": self.val_fraction,
+            "sampler": {"name": self.sampler.name, "options": dict(self.sampler.options)},
+            "pruner": {"name": self.pruner.name, "options": dict(self.pruner.options)},
+            "objectives": [{"metric": o.metric, "direction": o.direction} for o in self.objectives],
+            "constraints": config_to_dict(self.constraints),
+            "n_trials": self.n_trials,
+            "timeout": self.timeout,
+            "trial_timeout": self.trial_timeout,
+            "seed": self.seed,
+            "source": self.source,
+        }
+
+
+ROOT_KEYS = (*config_to_dict(_Settings()).keys(), "sampler", "pruner", "objectives", "constraints")
+
+
+def load_recipe(path: str | Path) -> StudyRecipe:
+    """Load and validate a recipe file; errors name the file and key path."""
+    source = str(path)
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        raise RecipeError(f"{source}: study recipe not found") from None
+    except OSError as exc:
+        raise RecipeError(f"{source}: cannot read ({exc.strerror})") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"{source}: not valid YAML ({exc})") from None
+    if not isinstance(doc, Mapping):
+        raise RecipeError(f"{source}: expected a mapping with keys {', '.join(ROOT_KEYS)}")
+    return parse_recipe(doc, source, base=Path(path).resolve().parent, default_name=Path(path).stem)
+
+
+def parse_recipe(
+    doc: Mapping[str, Any], source: str, *, base: Path, default_name: str = "nas"
+) -> StudyRecipe:
+    """Validate a recipe mapping; relative paths resolve against ``base``."""
+    unknown = sorted(set(map(str, doc)) - set(ROOT_KEYS))
+    if unknown:
+        raise RecipeError(f"{source}: {unknown[0]}: unknown key; allowed: {', '.join(ROOT_KEYS)}")
+    scalars = {k: v for k, v in doc.items() if k in _Settings.__dataclass_fields__}
+    settings = build_config(
+        _Settings, {"study": default_name, **scalars}, where=source, error=RecipeError
+    )
+    if not settings.space:
+        raise RecipeError(f"{source}: space: required; give the search-space YAML file")
+    if not settings.study.strip():
+        raise RecipeError(f"{source}: study: expected a non-empty name")
+    constraints_raw = doc.get("constraints") or {}
+    if not isinstance(constraints_raw, Mapping):
+        raise RecipeError(
+            f"{source}: constraints: expected a mapping of max_params, max_flops, max_latency_ms"
+        )
+    constraints = build_config(
+        Constraints, constraints_raw, where=f"{source}: constraints", error=RecipeError
+    )
+    return StudyRecipe(
+        study=settings.study,
+        space=_resolve(settings.space, base),
+        data=_resolve_data(settings.data, base),
+        val_fraction=settings.val_fraction,
+        sampler=_component(doc.get("sampler", "tpe"), list_samplers(), f"{source}: sampler"),
+        pruner=_component(doc.get("pruner", "median"), list_pruners(), f"{source}: pruner"),
+        objectives=_objectives(doc.get("objectives"), f"{source}: objectives"),
+        constraints=constraints,
+        n_trials=settings.n_trials,
+        timeout=settings.timeout,
+        trial_timeout=settings.trial_timeout,
+        seed=settings.seed,
+        storage=_resolve_storage(settings.storage, base),
+        source=source,
+    )
+
+
+def _resolve(path: str, base: Path) -> Path:
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _resolve_data(data: str, base: Path) -> str:
+    return str(_resolve(data, base)) if data.endswith(".npz") else data
+
+
+def _resolve_storage(url: str | None, base: Path) -> str | None:
+    prefix = "sqlite:///"
+    if (
+        url
+        and url.startswith(prefix)
+        and not url.startswith(prefix + "/")
+        and url != prefix + ":memory:"
+    ):
+        return prefix + str(_resolve(url[len(prefix) :], base))
+    return url
+
+
+def _component(raw: Any, names: list[str], where: str) -> Component:
+    if isinstance(raw, str):
+        raw = {"name": raw}
+    if not isinstance(raw, Mapping):
+        raise RecipeError(f"{where}: expected a name ({', '.join(names)}) or {{name, options}}")
+    extra = sorted(set(raw) - {"name", "options"})
+    if extra:
+        raise RecipeError(f"{where}.{extra[0]}: unknown key; allowed: name, options")
+    name = raw.get("name")
+    if name not in names:
+        raise RecipeError(f"{where}: unknown name {name!r}; available: {', '.join(names)}")
+    options = raw.get("options") or {}
+    if not isinstance(options, Mapping):
+        raise RecipeError(f"{where}.options: expected a mapping of constructor options")
+    return Component(name, dict(options))
+
+
+def _objectives(raw: Any, where: str) -> tuple[Objective, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise RecipeError(f"{where}: expected a non-empty list such as [val_acc, params]")
+    out = []
+    for i, item in enumerate(raw):
+        spec = {"metric": item} if isinstance(item, str) else item
+        if not isinstance(spec, Mapping):
+            raise RecipeError(f"{where}[{i}]: expected a metric name or {{metric, direction}}")
+        extra = sorted(set(spec) - {"metric", "direction"})
+        if extra:
+            raise RecipeError(f"{where}[{i}].{extra[0]}: unknown key; allowed: metric, direction")
+        metric = spec.get("metric")
+        if metric not in METRICS:
+            raise RecipeError(
+                f"{where}[{i}].metric: unknown metric {metric!r}; available: {', '.join(METRICS)}"
+            )
+        direction = spec.get("direction", METRICS[metric][0])
+        if direction not in DIRECTIONS:
+            raise RecipeError(
+                f"{where}[{i}].direction: expected maximize or minimize, got {direction!r}"
+            )
+        out.append(Objective(metric, direction))
+    metrics = [o.metric for o in out]
+    duplicate = next((m for m in metrics if metrics.count(m) > 1), None)
+    if duplicate:
+        raise RecipeError(f"{where}: metric {duplicate!r} is listed twice")
+    return tuple(out)
+
+
+def resolve_objectives(recipe: StudyRecipe, task: str) -> tuple[Objective, ...]:
+    """The recipe's objectives checked against the dataset's task (default: its primary metric)."""
+    if not recipe.objectives:
+        metric = "val_acc" if task == "classification" else "val_rmse"
+        return (Objective(metric, METRICS[metric][0]),)
+    for i, objective in enumerate(recipe.objectives):
+        if task not in METRICS[objective.metric][1]:
+            raise RecipeError(
+                f"{recipe.source}: objectives[{i}].metric: {objective.metric} does not apply to "
+                f"{task} data ({recipe.data})"
+            )
+    return recipe.objectives

@@ -1,0 +1,159 @@
+"""Run a search: create or resume the study in the SQL store and optimise it.
+
+recipe = load_recipe("studies/quickstart.yaml")
+outcome = run_search(recipe)
+print(outcome.study_name, outcome.n_complete)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from nas._errors import RecipeError
+from nas.study._recipe import StudyRecipe, resolve_objectives
+from nas.study._storage import default_storage, mask_password, open_storage
+
+if TYPE_CHECKING:
+    import optuna
+
+    from nas.data import Dataset
+    from nas.space import SearchSpace
+
+TrialHook = Callable[["optuna.Study", "optuna.trial.FrozenTrial"], None]
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """How a search run ended."""
+
+    study_name: str
+    storage: str  # password masked
+    new_trials: int  # trials this run finished (any state)
+    interrupted: bool
+    n_complete: int  # complete trials in the whole study
+
+
+@dataclass(frozen=True)
+class PreparedSearch:
+    """Everything validated and opened before the first trial starts."""
+
+    recipe: StudyRecipe
+    study: optuna.Study
+    space: SearchSpace
+    dataset: Dataset
+    storage_url: str
+
+
+def prepare_search(recipe: StudyRecipe) -> PreparedSearch:
+    """Validate the recipe against its space and data, and open/create the study.
+
+    Everything that can be wrong with a recipe (missing space, unknown sampler, an
+    objective that does not fit the data, a study with other directions) fails here,
+    before any trial starts.
+    """
+    import optuna
+
+    from nas.data import load_dataset
+    from nas.samplers import SamplerContext, make_sampler
+    from nas.space import load_space
+    from nas.study._pruners import make_pruner
+
+    space = load_space(recipe.space)
+    dataset = load_dataset(recipe.data, val_fraction=recipe.val_fraction)
+    objectives = resolve_objectives(recipe, dataset.task)
+    recipe = replace(recipe, objectives=objectives)
+    directions = [o.direction for o in objectives]
+    url = recipe.storage or default_storage()
+    storage = open_storage(url)
+
+    existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage)}
+    previous = existing.get(recipe.study)
+    if previous is not None:
+        had = [d.name.lower() for d in previous.directions]
+        if had != directions:
+            raise RecipeError(
+                f"{recipe.source}: study {recipe.study!r} already exists in {mask_password(url)} "
+                f"with directions {had}, this recipe asks for {directions}; "
+                "pick another study name"
+            )
+    n_existing = previous.n_trials if previous is not None else 0
+    # a resumed run draws a fresh seed stream, so a seeded sampler doesn't repeat itself
+    context = SamplerContext(seed=recipe.seed + n_existing, n_objectives=len(objectives))
+    sampler = make_sampler(
+        recipe.sampler.name, recipe.sampler.options, context, f"{recipe.source}: sampler"
+    )
+    pruner = make_pruner(recipe.pruner.name, recipe.pruner.options, f"{recipe.source}: pruner")
+    study = optuna.create_study(
+        storage=storage,
+        study_name=recipe.study,
+        sampler=sampler,
+        pruner=pruner,
+        directions=directions,
+        load_if_exists=True,
+    )
+    study.set_metric_names([o.metric for o in objectives])
+    study.set_user_attr("recipe", recipe.to_dict())
+    study.set_user_attr("space", space.text)
+    study.set_user_attr("data", dataset.describe())
+    return PreparedSearch(recipe, study, space, dataset, url)
+
+
+def run_search(
+    recipe: StudyRecipe,
+    *,
+    on_trial: TrialHook | None = None,
+    on_interrupt: Callable[[], None] | None = None,
+    prepared: PreparedSearch | None = None,
+) -> SearchOutcome:
+    """Run ``recipe.n_trials`` more trials (or until ``recipe.timeout``) on its study.
+
+    Ctrl-C stops the running trial after its current batch and marks it FAIL; completed
+    trials are never lost, and running the same recipe again resumes the study.
+    """
+    import optuna
+
+    from nas.study._interrupt import GracefulInterrupt
+    from nas.study._objective import TrialFailed, TrialObjective, TrialSettings
+
+    prepared = prepared or prepare_search(recipe)
+    recipe, study = prepared.recipe, prepared.study
+    settings = TrialSettings(
+        recipe.objectives, recipe.constraints, recipe.trial_timeout, recipe.seed
+    )
+    before = len(study.trials)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # we report trials ourselves
+    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
+
+    interrupted = False
+    with GracefulInterrupt(on_first=on_interrupt) as interrupt:
+        objective = TrialObjective(prepared.space, prepared.dataset, settings, interrupt)
+
+        def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+            if on_trial is not None:
+                on_trial(study, trial)
+            if interrupt.requested:
+                study.stop()
+
+        try:
+            study.optimize(
+                objective,
+                n_trials=recipe.n_trials,
+                timeout=recipe.timeout,
+                catch=(TrialFailed,),
+                callbacks=[after_trial],
+            )
+        except KeyboardInterrupt:
+            interrupted = True
+        interrupted = interrupted or interrupt.requested
+    trials = study.get_trials(deepcopy=False)
+    n_complete = sum(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    return SearchOutcome(
+        recipe.study,
+        mask_password(prepared.storage_url),
+        len(trials) - before,
+        interrupted,
+        n_complete,
+    )

@@ -1,0 +1,110 @@
+"""Read-only views of a study store for ``nas status`` and ``nas best``."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import optuna
+
+from nas._errors import StorageError
+from nas.study._objective import ARCHITECTURE, COST_ATTRS, SUMMARY
+
+TrialState = optuna.trial.TrialState
+
+
+@dataclass(frozen=True)
+class StudyStatus:
+    """One row of ``nas status``."""
+
+    name: str
+    directions: list[str]
+    metric_names: list[str]
+    states: dict[str, int]  # COMPLETE, PRUNED, FAIL, RUNNING, WAITING -> count
+    best: list[float] | None  # best value (single objective) or None
+    n_pareto: int | None  # size of the Pareto front (multi-objective)
+    seconds: float  # sum of finished trials' durations
+
+
+def _metric_names(study: optuna.Study) -> list[str]:
+    names = study.metric_names
+    return list(names) if names else [f"value{i}" for i in range(len(study.directions))]
+
+
+def study_statuses(storage: optuna.storages.BaseStorage) -> list[StudyStatus]:
+    """Every study in the store with trial counts by state, best value and time spent."""
+    rows = []
+    for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
+        study = optuna.load_study(study_name=summary.study_name, storage=storage)
+        trials = study.get_trials(deepcopy=False)
+        states = Counter(t.state.name for t in trials)
+        seconds = sum(t.duration.total_seconds() for t in trials if t.duration is not None)
+        multi = len(study.directions) > 1
+        best = None
+        n_pareto = None
+        if multi:
+            n_pareto = len(study.best_trials) if states.get("COMPLETE") else 0
+        else:
+            try:
+                best = [study.best_value]
+            except ValueError:  # no (feasible) complete trial yet
+                best = None
+        rows.append(
+            StudyStatus(
+                summary.study_name,
+                [d.name.lower() for d in study.directions],
+                _metric_names(study),
+                dict(states),
+                best,
+                n_pareto,
+                seconds,
+            )
+        )
+    return rows
+
+
+def select_study(storage: optuna.storages.BaseStorage, name: str | None, url: str) -> optuna.Study:
+    """Load study ``name``, or the only study in the store when ``name`` is None."""
+    names = [
+        s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)
+    ]
+    if not names:
+        raise StorageError(f"{url} holds no studies yet; run `nas search STUDY.yaml` first")
+    if name is None:
+        if len(names) > 1:
+            raise StorageError(
+                f"{url} holds {len(names)} studies ({', '.join(names)}); pick one with --study"
+            )
+        name = names[0]
+    if name not in names:
+        raise StorageError(f"no study {name!r} in {url}; studies there: {', '.join(names)}")
+    return optuna.load_study(study_name=name, storage=storage)
+
+
+def best_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    """The best feasible trial, or the Pareto front for multi-objective studies."""
+    if len(study.directions) > 1:
+        return sorted(study.best_trials, key=lambda t: t.number)
+    try:
+        return [study.best_trial]
+    except ValueError:
+        return []
+
+
+def trial_record(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
+    """A JSON-ready description of one trial: values by metric name, cost, architecture."""
+    attrs = trial.user_attrs
+    return {
+        "number": trial.number,
+        "state": trial.state.name,
+        "values": dict(zip(_metric_names(study), trial.values or [], strict=False)),
+        "metrics": attrs.get("metrics", {}),
+        **{attr: attrs.get(attr) for attr in COST_ATTRS.values()},
+        "summary": attrs.get(SUMMARY),
+        "feasible": all(v <= 0 for v in trial.constraints.values()),
+        "params": trial.params,
+        "seed": attrs.get("seed"),
+        "architecture": attrs.get(ARCHITECTURE),
+        "seconds": trial.duration.total_seconds() if trial.duration else None,
+    }
