@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nas._errors import SearchSpaceError
 from nas._options import OptionSpec, option_specs
+from nas._yaml import YAMLError, load_yaml
 from nas.blocks import VECTOR, get_block, list_blocks, list_readouts
 from nas.space._params import Param, parse_param
 from nas.space._space import BlockSpace, SearchSpace, StageSpace
@@ -42,8 +41,8 @@ def load_space(path: str | Path) -> SearchSpace:
 def parse_space(text: str, source: str = "<string>", default_name: str = "space") -> SearchSpace:
     """Parse a search space from YAML text (``source`` names it in errors)."""
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        doc = load_yaml(text)
+    except YAMLError as exc:
         raise SearchSpaceError(f"{source}: not valid YAML ({exc})") from None
     if not isinstance(doc, Mapping):
         raise SearchSpaceError(f"{source}: expected a mapping with keys {', '.join(ROOT_KEYS)}")

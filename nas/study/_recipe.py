@@ -15,15 +15,15 @@ resolve against the recipe file's folder, so a recipe works from any directory::
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from nas._errors import RecipeError
 from nas._options import build_config, config_to_dict, option
+from nas._yaml import YAMLError, load_yaml
 from nas.data import list_datasets
 from nas.samplers import list_samplers
 from nas.study._pruners import list_pruners
@@ -162,8 +162,8 @@ def load_recipe(path: str | Path) -> StudyRecipe:
     except OSError as exc:
         raise RecipeError(f"{source}: cannot read ({exc.strerror})") from None
     try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+        doc = load_yaml(text)
+    except YAMLError as exc:
         raise RecipeError(f"{source}: not valid YAML ({exc})") from None
     if not isinstance(doc, Mapping):
         raise RecipeError(f"{source}: expected a mapping with keys {', '.join(ROOT_KEYS)}")
@@ -213,7 +213,7 @@ def parse_recipe(
 
 def _resolve(path: str, base: Path) -> Path:
     p = Path(path).expanduser()
-    return p if p.is_absolute() else base / p
+    return p if p.is_absolute() else Path(os.path.normpath(base / p))
 
 
 def _resolve_data(data: str, base: Path) -> str:

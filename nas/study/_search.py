@@ -114,6 +114,7 @@ def run_search(
     trials are never lost, and running the same recipe again resumes the study.
     """
     import optuna
+    from optuna.trial import TrialState
 
     from nas.study._interrupt import GracefulInterrupt
     from nas.study._objective import TrialFailed, TrialObjective, TrialSettings
@@ -123,7 +124,8 @@ def run_search(
     settings = TrialSettings(
         recipe.objectives, recipe.constraints, recipe.trial_timeout, recipe.seed
     )
-    before = len(study.trials)
+    finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+    before = len(study.get_trials(deepcopy=False, states=finished))
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # we report trials ourselves
     logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
 

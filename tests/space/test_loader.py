@@ -92,3 +92,9 @@ def test_invalid_space_is_one_clear_error(yaml_text, message):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(SearchSpaceError, match=r"nope\.yaml: search space file not found"):
         load_space(tmp_path / "nope.yaml")
+
+
+def test_yaml_1_2_floats_are_numbers():
+    space = parse_space(BASE + "training:\n  lr: {low: 1e-4, high: 3E-2, log: true}\n  weight_decay: [0, 1e-5, .5e-3]\n")
+    assert space.training["lr"] == FloatRange(1e-4, 3e-2, None, True)
+    assert space.training["weight_decay"] == Choice((0.0, 1e-5, 5e-4))

@@ -1,0 +1,38 @@
+"""YAML loading for spaces and recipes, with YAML 1.2 floats.
+
+PyYAML follows YAML 1.1, where ``1e-4`` and ``1e12`` are strings (1.1 wants ``1.0e-4``).
+Learning rates are written that way all the time, so we resolve them as floats.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that also reads ``1e-4``, ``1E5`` and ``.5e3`` as floats."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text safely (no Python objects), with YAML 1.2 floats."""
+    return yaml.load(text, Loader=_Loader)
+
+
+YAMLError = yaml.YAMLError  # re-exported so callers need not import yaml
