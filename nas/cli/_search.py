@@ -79,7 +79,15 @@ def search(
     seed: int | None = typer.Option(None, "--seed", help="Seed of the sampler and trials."),
 ) -> None:
     """Create or resume a search study and run its trials; Ctrl-C stops cleanly."""
+    import warnings
+
+    import optuna
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    # We report each trial ourselves; Optuna's own log lines and the notices about the
+    # experimental features we deliberately use (metric names, grouped TPE) are noise here.
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
     from nas.study import load_recipe, mask_password
 

@@ -7,7 +7,6 @@ print(outcome.study_name, outcome.n_complete)
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -126,8 +125,6 @@ def run_search(
     )
     finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
     before = len(study.get_trials(deepcopy=False, states=finished))
-    optuna.logging.set_verbosity(optuna.logging.ERROR)  # we report trials ourselves
-    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
 
     interrupted = False
     with GracefulInterrupt(on_first=on_interrupt) as interrupt:

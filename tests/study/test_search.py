@@ -127,3 +127,39 @@ def test_a_study_name_with_other_directions_is_refused(make_recipe):
     run_search(load_recipe(make_recipe(n_trials=1)))
     with pytest.raises(RecipeError, match="already exists .* with directions \\['maximize'\\]"):
         prepare_search(load_recipe(make_recipe(objectives=["val_acc", "params"])))
+
+
+def test_out_of_memory_fails_the_trial_not_the_study(make_recipe, monkeypatch):
+    import torch
+
+    import nas.training
+
+    calls = []
+
+    def exhausted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real(*args, **kwargs)
+
+    real = nas.training.train_architecture
+    monkeypatch.setattr(nas.training, "train_architecture", exhausted)
+    recipe = load_recipe(make_recipe(n_trials=2))
+    run_search(recipe)
+    first, second = prepare_search(recipe).study.trials
+    assert first.state == State.FAIL
+    assert first.user_attrs["fail_reason"].startswith("OutOfMemoryError: CUDA out of memory")
+    assert second.state == State.COMPLETE
+
+
+def test_trial_timeout_prunes_with_the_reason(make_recipe, tmp_path):
+    from tests.conftest import SPACES
+
+    slow = tmp_path / "slow.yaml"
+    slow.write_text((SPACES / "tiny.yaml").read_text().replace("epochs: 2", "epochs: 10000"))
+    recipe = load_recipe(make_recipe(space=str(slow), n_trials=1, trial_timeout=1.5))
+    run_search(recipe)
+    (trial,) = prepare_search(recipe).study.trials
+    assert trial.state == State.PRUNED
+    assert trial.user_attrs["fail_reason"].startswith("trial_timeout: stopped after")
+    assert 1 <= trial.user_attrs["epochs_run"] < 10000
