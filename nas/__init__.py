@@ -28,6 +28,7 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "Architecture": "nas.arch",
+        "ControllerSampler": "nas.samplers",
         "SearchSpace": "nas.space",
         "load_space": "nas.space",
         "build_model": "nas.builder",
@@ -42,6 +43,7 @@ __getattr__, __dir__ = lazy_exports(
 __all__ = [
     "Architecture",
     "ArchitectureError",
+    "ControllerSampler",
     "DataError",
     "Dataset",
     "NASError",

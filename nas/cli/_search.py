@@ -74,7 +74,7 @@ def search(
     ),
     study_name: str | None = typer.Option(None, "--study-name", help="Study name in the store."),
     sampler: str | None = typer.Option(
-        None, "--sampler", help="Sampler: tpe, random, gp, cmaes, nsga2, qmc."
+        None, "--sampler", help="Sampler: tpe, random, gp, cmaes, nsga2, qmc, controller."
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the sampler and trials."),
 ) -> None:

@@ -1,5 +1,17 @@
-"""Samplers: the factory of Optuna samplers by name (the RNN controller joins it later)."""
+"""Samplers: the RNN controller and the factory of Optuna samplers by name.
 
+``ControllerSampler`` imports torch, so it loads on first use.
+"""
+
+from nas._lazy import lazy_exports
 from nas.samplers._factory import SamplerContext, list_samplers, make_sampler, register_sampler
 
-__all__ = ["SamplerContext", "list_samplers", "make_sampler", "register_sampler"]
+__getattr__, __dir__ = lazy_exports(__name__, {"ControllerSampler": "nas.samplers._controller"})
+
+__all__ = [
+    "ControllerSampler",
+    "SamplerContext",
+    "list_samplers",
+    "make_sampler",
+    "register_sampler",
+]

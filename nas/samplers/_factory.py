@@ -119,3 +119,10 @@ def _qmc(options, ctx):  # type: ignore[no-untyped-def]
     return optuna.samplers.QMCSampler(
         seed=ctx.seed, **{"warn_independent_sampling": False, **options}
     )
+
+
+@register_sampler("controller", multi_objective=True)
+def _controller(options, ctx):  # type: ignore[no-untyped-def]
+    from nas.samplers._controller import ControllerSampler
+
+    return ControllerSampler(seed=ctx.seed, **options)

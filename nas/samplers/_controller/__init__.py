@@ -1,0 +1,5 @@
+"""The RNN controller sampler (imports torch)."""
+
+from nas.samplers._controller._sampler import ControllerSampler
+
+__all__ = ["ControllerSampler"]

@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+
+import optuna
+import pytest
+from optuna.distributions import CategoricalDistribution
+
+from nas import ControllerSampler
+from tests.conftest import ROOT
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def _all_kinds(trial):
+    return {
+        "cat": trial.suggest_categorical("cat", ["a", "b", None, 3]),
+        "f": trial.suggest_float("f", -2.0, 5.0),
+        "flog": trial.suggest_float("flog", 1e-6, 1e2, log=True),
+        "fstep": trial.suggest_float("fstep", 0.0, 1.0, step=0.25),
+        "fstep_wide": trial.suggest_float("fstep_wide", 0.0, 10.0, step=0.1),
+        "i": trial.suggest_int("i", -3, 7),
+        "iwide": trial.suggest_int("iwide", 0, 1000),
+        "ilog": trial.suggest_int("ilog", 1, 4096, log=True),
+        "istep": trial.suggest_int("istep", 2, 200, step=6),
+    }
+
+
+@pytest.mark.parametrize("numeric", ["bins", "inner"])
+def test_every_value_lies_inside_its_distribution(numeric):
+    study = optuna.create_study(sampler=ControllerSampler(seed=0, numeric=numeric))
+    study.optimize(lambda t: sum(v for v in _all_kinds(t).values() if isinstance(v, (int, float))), n_trials=60)
+    for t in study.trials:
+        for name, value in t.params.items():
+            assert t.distributions[name]._contains(t.distributions[name].to_internal_repr(value)), (name, value)
+        p = t.params
+        assert -2.0 <= p["f"] <= 5.0 and 1e-6 <= p["flog"] <= 1e2
+        assert p["fstep"] in (0.0, 0.25, 0.5, 0.75, 1.0)
+        assert math.isclose(round(p["fstep_wide"] / 0.1) * 0.1, p["fstep_wide"], abs_tol=1e-9)
+        assert isinstance(p["iwide"], int) and 0 <= p["iwide"] <= 1000
+        assert 1 <= p["ilog"] <= 4096 and (p["istep"] - 2) % 6 == 0 and 2 <= p["istep"] <= 200
+
+
+def test_conditional_parameters_are_just_steps():
+    def objective(trial):
+        kind = trial.suggest_categorical("kind", ["conv", "rnn"])
+        if kind == "conv":
+            return trial.suggest_int("conv.kernel", 1, 7)
+        return trial.suggest_categorical("rnn.cell", ["gru", "lstm"]) == "gru"
+
+    study = optuna.create_study(direction="maximize", sampler=ControllerSampler(seed=1))
+    study.optimize(objective, n_trials=30)
+    for t in study.trials:
+        assert t.user_attrs["controller"]["decisions"] == list(t.params)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_better_choice_becomes_clearly_more_likely(seed):
+    dist = CategoricalDistribution(["a", "b", "c", "d", "e"])
+    sampler = ControllerSampler(seed=seed)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    before = sampler.choice_probabilities(study, "op", dist)[2]
+    study.optimize(lambda t: float(t.suggest_categorical("op", dist.choices) == "c"), n_trials=40)
+    after = sampler.choice_probabilities(study, "op", dist)[2]
+    assert before < 0.3 and after > 0.6, (before, after)
+    picks = [t.params["op"] == "c" for t in study.trials]
+    assert sum(picks[-10:]) > sum(picks[:10])
+
+
+def test_minimize_is_learned_as_well():
+    dist = CategoricalDistribution([0, 1, 2, 3])
+    sampler = ControllerSampler(seed=0)
+    study = optuna.create_study(direction="minimize", sampler=sampler)
+    study.optimize(lambda t: float(t.suggest_categorical("x", dist.choices)), n_trials=40)
+    assert sampler.choice_probabilities(study, "x", dist)[0] > 0.6
+
+
+def _params(seed):
+    study = optuna.create_study(sampler=ControllerSampler(seed=seed))
+    study.optimize(lambda t: sum(v for v in _all_kinds(t).values() if isinstance(v, (int, float))), n_trials=15)
+    return [t.params for t in study.trials]
+
+
+def test_same_seed_same_sequence():
+    assert _params(3) == _params(3)
+    assert _params(3) != _params(4)
+
+
+def test_failed_pruned_and_infeasible_trials_have_defined_rewards():
+    def objective(trial):
+        x = trial.suggest_categorical("x", ["fail", "prune", "bad", "ok"])
+        trial.set_constraint("limit", 1.0 if x == "bad" else -1.0)
+        if x == "fail":
+            raise RuntimeError("boom")
+        if x == "prune":
+            trial.report(0.5, 0)
+            raise optuna.TrialPruned
+        return 1.0
+
+    study = optuna.create_study(direction="maximize", sampler=ControllerSampler(seed=0))
+    study.optimize(objective, n_trials=20, catch=(RuntimeError,))
+    rewards = {t.params["x"]: t.user_attrs["controller"]["reward"] for t in study.trials}
+    assert rewards["fail"] == -1.0 and rewards["bad"] == -1.0
+    assert -1.0 <= rewards["prune"] <= 1.0
+    diag = study.trials[-1].user_attrs["controller"]
+    assert {"decisions", "log_prob", "entropy", "reward", "baseline", "learned_from"} <= set(diag)
+    assert diag["log_prob"] < 0 and diag["entropy"] > 0
+
+
+def test_multi_objective_studies_run_and_learn():
+    def objective(trial):
+        width = trial.suggest_categorical("width", [8, 16, 32, 64])
+        depth = trial.suggest_int("depth", 1, 4)
+        return width * depth / 256, float(width * depth)  # accuracy-like up, cost down
+
+    sampler = ControllerSampler(seed=0, objective_weights=[1.0, 1.0])
+    study = optuna.create_study(directions=["maximize", "minimize"], sampler=sampler)
+    study.optimize(objective, n_trials=25)
+    assert len(study.best_trials) >= 1
+    assert all("reward" in t.user_attrs["controller"] for t in study.trials)
+
+
+WORKER = textwrap.dedent(
+    """
+    import sys, optuna
+    from nas import ControllerSampler
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage, n = sys.argv[1], int(sys.argv[2])
+    def objective(t):
+        op = t.suggest_categorical("op", ["a", "b", "c", "d"])
+        k = t.suggest_int("k", 1, 9)
+        lr = t.suggest_float("lr", 1e-4, 1e-1, log=True)
+        return (op == "c") + k / 10 - abs(lr - 0.01)
+    sampler = ControllerSampler(seed=0)
+    study = optuna.load_study(study_name="s", storage=storage, sampler=sampler)
+    if n:
+        study.optimize(objective, n_trials=n)
+    print(sampler.policy_fingerprint(study))
+    """
+)
+
+
+def _worker(storage, n):
+    return subprocess.Popen([sys.executable, "-c", WORKER, storage, str(n)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+
+
+def test_a_resumed_study_continues_from_the_learned_policy(tmp_path):
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    optuna.create_study(study_name="s", storage=storage, direction="maximize")
+    first, err = _worker(storage, 20).communicate(timeout=300)
+    assert first.strip(), err
+    again, _ = _worker(storage, 0).communicate(timeout=300)  # a new process, no trials run
+    assert again == first  # rebuilt the same policy from the store
+    fresh = ControllerSampler(seed=0)
+    untrained = fresh.policy_fingerprint(optuna.create_study(direction="maximize"))
+    assert first.strip() != untrained  # it did learn, and that learning was recovered
+    more, _ = _worker(storage, 5).communicate(timeout=300)
+    assert len(optuna.load_study(study_name="s", storage=storage).trials) == 25
+    assert more != first
+
+
+def test_two_workers_on_one_sqlite_file_share_one_policy(tmp_path):
+    storage = f"sqlite:///{tmp_path / 's.db'}"
+    optuna.create_study(study_name="s", storage=storage, direction="maximize")
+    a, b = _worker(storage, 15), _worker(storage, 15)
+    out_a, err_a = a.communicate(timeout=300)
+    out_b, err_b = b.communicate(timeout=300)
+    assert a.returncode == 0 and b.returncode == 0, err_a + err_b
+    study = optuna.load_study(study_name="s", storage=storage)
+    assert len(study.trials) == 30 and sorted(t.number for t in study.trials) == list(range(30))
+    final, _ = _worker(storage, 0).communicate(timeout=300)
+    # every process that catches up on the finished trials holds the same policy
+    checker = ControllerSampler(seed=0)
+    assert checker.policy_fingerprint(study) == final.strip()
+    # each worker learned from trials the other one ran
+    learned = [t.user_attrs["controller"]["learned_from"] for t in study.trials]
+    assert max(learned) >= 25
