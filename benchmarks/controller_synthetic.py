@@ -12,6 +12,7 @@ report regret (optimum - value; 0 is perfect).
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import statistics
 import time
@@ -31,7 +32,7 @@ def make_problem(seed: int = 1234):
 
     def value(ops, widths, lr):
         v = sum(unary[i, o] for i, o in enumerate(ops))
-        v += sum(pair[a, b] for a, b in zip(ops, ops[1:]))
+        v += sum(pair[a, b] for a, b in itertools.pairwise(ops))
         v += sum(width[i, w] for i, w in enumerate(widths))
         return v - 0.5 * (math.log10(lr) - math.log10(LR_BEST)) ** 2
 
@@ -43,7 +44,9 @@ def make_problem(seed: int = 1234):
 
     def objective(trial):
         ops = [trial.suggest_categorical(f"block{i}.op", list(range(OPS))) for i in range(BLOCKS)]
-        widths = [trial.suggest_categorical(f"block{i}.width", list(range(WIDTHS))) for i in range(BLOCKS)]
+        widths = [
+            trial.suggest_categorical(f"block{i}.width", list(range(WIDTHS))) for i in range(BLOCKS)
+        ]
         lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
         return value(ops, widths, lr)
 
@@ -81,18 +84,32 @@ def main() -> None:
             values = [t.value for t in study.trials]
             last = values[-100:]
             results.setdefault(name, []).append(
-                (optimum - max(values), optimum - statistics.mean(last), 1000 * seconds / args.trials)
+                (
+                    optimum - max(values),
+                    optimum - statistics.mean(last),
+                    1000 * seconds / args.trials,
+                )
             )
-            print(f"seed {seed} {name:15s} best regret {optimum - max(values):.3f}  "
-                  f"last-100 mean regret {optimum - statistics.mean(last):.3f}", flush=True)
-    print(f"\n{args.trials} trials x {args.seeds} seeds, regret = optimum - value (lower is better)\n")
-    print("| sampler | best-value regret (mean ± sd) | last-100 mean regret (mean ± sd) | ms per trial |")
+            print(
+                f"seed {seed} {name:15s} best regret {optimum - max(values):.3f}  "
+                f"last-100 mean regret {optimum - statistics.mean(last):.3f}",
+                flush=True,
+            )
+    print(
+        f"\n{args.trials} trials x {args.seeds} seeds, regret = optimum - value (lower is better)\n"
+    )
+    print(
+        "| sampler | best-value regret (mean ± sd) | last-100 mean regret (mean ± sd) "
+        "| ms per trial |"
+    )
     print("| --- | --- | --- | --- |")
     for name, rows in results.items():
-        best, last, ms = zip(*rows)
+        best, last, ms = zip(*rows, strict=False)
         sd = lambda xs: statistics.stdev(xs) if len(xs) > 1 else 0.0  # noqa: E731
-        print(f"| {name} | {statistics.mean(best):.3f} ± {sd(best):.3f} | "
-              f"{statistics.mean(last):.3f} ± {sd(last):.3f} | {statistics.mean(ms):.1f} |")
+        print(
+            f"| {name} | {statistics.mean(best):.3f} ± {sd(best):.3f} | "
+            f"{statistics.mean(last):.3f} ± {sd(last):.3f} | {statistics.mean(ms):.1f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -50,18 +50,30 @@ def main() -> None:
         for seed in range(args.seeds):
             for name, component in SAMPLERS.items():
                 storage = f"sqlite:///{tmp}/{name}-{seed}.db"
-                recipe = replace(base, study=f"{name}-{seed}", sampler=component, seed=seed,
-                                 n_trials=args.trials, timeout=None, storage=storage)
+                recipe = replace(
+                    base,
+                    study=f"{name}-{seed}",
+                    sampler=component,
+                    seed=seed,
+                    n_trials=args.trials,
+                    timeout=None,
+                    storage=storage,
+                )
                 start = time.perf_counter()
                 run_search(recipe)
                 study = optuna.load_study(study_name=recipe.study, storage=storage)
                 # a pruned or failed trial counts as 0 accuracy for the best-so-far curve
                 values = [t.value if t.state.name == "COMPLETE" else 0.0 for t in study.trials]
-                ends = [(t.datetime_complete.timestamp() - study.trials[0].datetime_start.timestamp())
-                        for t in study.trials]
+                ends = [
+                    (t.datetime_complete.timestamp() - study.trials[0].datetime_start.timestamp())
+                    for t in study.trials
+                ]
                 curves.setdefault(name, []).append((best_so_far(values), ends))
-                print(f"seed {seed} {name:10s} best {max(values):.4f} "
-                      f"in {time.perf_counter() - start:.0f}s", flush=True)
+                print(
+                    f"seed {seed} {name:10s} best {max(values):.4f} "
+                    f"in {time.perf_counter() - start:.0f}s",
+                    flush=True,
+                )
 
     marks = [m for m in (5, 10, 20, 30, 50, 100) if m <= args.trials]
     print(f"\nmean best-so-far validation accuracy over {args.seeds} seeds (quickstart space)\n")
@@ -82,8 +94,12 @@ def main() -> None:
         mean = [statistics.mean(c[i] for c, _ in runs) for i in range(args.trials)]
         by_trial.plot(range(1, args.trials + 1), mean, label=name)
         for curve, ends in runs:
-            by_time.step(ends, curve, where="post", alpha=0.7, label=name if curve is runs[0][0] else None)
-    by_trial.set(xlabel="trial", ylabel="best-so-far val accuracy", title="by trial (mean of seeds)")
+            by_time.step(
+                ends, curve, where="post", alpha=0.7, label=name if curve is runs[0][0] else None
+            )
+    by_trial.set(
+        xlabel="trial", ylabel="best-so-far val accuracy", title="by trial (mean of seeds)"
+    )
     by_time.set(xlabel="seconds", title="by wall time (each seed)")
     for ax in (by_trial, by_time):
         ax.set_ylim(0.5, 1.0)
