@@ -7,6 +7,7 @@ Learning rates are written that way all the time, so we resolve them as floats.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -35,4 +36,19 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
-YAMLError = yaml.YAMLError  # re-exported so callers need not import yaml
+def read_text(path: str | Path, error: type[Exception], what: str) -> str:
+    """The file's text; a missing or unreadable file raises ``error`` naming it."""
+    try:
+        return Path(path).read_text()
+    except FileNotFoundError:
+        raise error(f"{path}: {what} not found") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def parse_yaml(text: str, source: str, error: type[Exception]) -> Any:
+    """Parsed YAML; a syntax error raises ``error`` naming ``source``."""
+    try:
+        return load_yaml(text)
+    except yaml.YAMLError as exc:
+        raise error(f"{source}: not valid YAML ({exc})") from None

@@ -8,33 +8,16 @@ from pathlib import Path
 
 import numpy as np
 
+from nas._registry import Registry
 from nas.data._dataset import DEFAULT_SPLIT_SEED, DEFAULT_VAL_FRACTION, Dataset, make_dataset
 
 DIGITS_TEST_FRACTION = 0.2  # digits has no official test split: a stratified 20% held out
 DIGITS_PIXEL_MAX = 16.0  # digits pixels are 0..16; scaled to 0..1
 
-BuiltinLoader = Callable[[float, int], Dataset]
-_BUILTINS: dict[str, BuiltinLoader] = {}
-
-
-def register_dataset(name: str) -> Callable[[BuiltinLoader], BuiltinLoader]:
-    """Register a built-in dataset loader ``(val_fraction, split_seed) -> Dataset``."""
-
-    def decorator(loader: BuiltinLoader) -> BuiltinLoader:
-        _BUILTINS[name] = loader
-        return loader
-
-    return decorator
-
-
-def list_datasets() -> list[str]:
-    """Names of the built-in datasets."""
-    return list(_BUILTINS)
-
-
-def get_builtin(name: str) -> BuiltinLoader | None:
-    """The loader of a built-in dataset, or None."""
-    return _BUILTINS.get(name)
+BuiltinLoader = Callable[[float, int], Dataset]  # (val_fraction, split_seed) -> Dataset
+DATASETS: Registry[BuiltinLoader] = Registry("dataset")
+register_dataset = DATASETS.register
+list_datasets = DATASETS.names
 
 
 def cache_dir() -> Path:

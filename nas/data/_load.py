@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from nas._errors import DataError
-from nas.data._builtin import get_builtin, list_datasets
+from nas.data._builtin import DATASETS, list_datasets
 from nas.data._dataset import DEFAULT_SPLIT_SEED, DEFAULT_VAL_FRACTION, Dataset
 from nas.data._npz import load_npz
 
@@ -18,9 +18,8 @@ def load_dataset(
         data = load_dataset("mnist1d")
         data.x_train.shape  # (3200, 1, 40)
     """
-    loader = get_builtin(spec)
-    if loader is not None:
-        return loader(val_fraction, split_seed)
+    if spec in DATASETS:
+        return DATASETS.get(spec)(val_fraction, split_seed)
     if spec.endswith(".npz"):
         return load_npz(spec, val_fraction, split_seed)
     raise DataError(

@@ -59,11 +59,12 @@ def make_sampler(
     name: str, options: Mapping[str, Any], context: SamplerContext, where: str = "sampler"
 ) -> optuna.samplers.BaseSampler:
     """Construct sampler ``name``; a bad name or option is a :class:`RecipeError`."""
-    if name not in _SAMPLERS:
-        raise RecipeError(f"{where}: unknown sampler {name!r}; available: {', '.join(_SAMPLERS)}")
-    entry = _SAMPLERS[name]
+    try:
+        entry = SAMPLERS.get(name)
+    except ValueError as exc:
+        raise RecipeError(f"{where}: {exc}") from None
     if context.n_objectives > 1 and not entry.multi_objective:
-        multi = [n for n, e in _SAMPLERS.items() if e.multi_objective]
+        multi = [n for n in SAMPLERS.names() if SAMPLERS.get(n).multi_objective]
         raise RecipeError(
             f"{where}: sampler {name!r} optimises one objective, this study has "
             f"{context.n_objectives}; use one of {', '.join(multi)}"

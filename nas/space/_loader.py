@@ -9,7 +9,7 @@ from typing import Any
 
 from nas._errors import SearchSpaceError
 from nas._options import OptionSpec, option_specs
-from nas._yaml import YAMLError, load_yaml
+from nas._yaml import parse_yaml, read_text
 from nas.blocks import VECTOR, get_block, list_blocks, list_readouts
 from nas.space._params import Param, parse_param
 from nas.space._space import BlockSpace, SearchSpace, StageSpace
@@ -29,21 +29,13 @@ def load_space(path: str | Path) -> SearchSpace:
         SearchSpaceError: naming the file, the key path and what is allowed.
     """
     source = str(path)
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        raise SearchSpaceError(f"{source}: search space file not found") from None
-    except OSError as exc:
-        raise SearchSpaceError(f"{source}: cannot read ({exc.strerror})") from None
+    text = read_text(path, SearchSpaceError, "search space file")
     return parse_space(text, source, default_name=Path(path).stem)
 
 
 def parse_space(text: str, source: str = "<string>", default_name: str = "space") -> SearchSpace:
     """Parse a search space from YAML text (``source`` names it in errors)."""
-    try:
-        doc = load_yaml(text)
-    except YAMLError as exc:
-        raise SearchSpaceError(f"{source}: not valid YAML ({exc})") from None
+    doc = parse_yaml(text, source, SearchSpaceError)
     if not isinstance(doc, Mapping):
         raise SearchSpaceError(f"{source}: expected a mapping with keys {', '.join(ROOT_KEYS)}")
     _reject_unknown(doc, ROOT_KEYS, source, "")

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from nas._errors import RecipeError
+from nas._registry import Registry
 
 if TYPE_CHECKING:
     import optuna
@@ -37,26 +38,26 @@ def _none(options: Mapping[str, Any]) -> optuna.pruners.BasePruner:
     return optuna.pruners.NopPruner(**options)
 
 
-_PRUNERS: dict[str, PrunerFactory] = {
-    "median": _median,
-    "successive_halving": _successive_halving,
-    "hyperband": _hyperband,
-    "none": _none,
-}
-
-
-def list_pruners() -> list[str]:
-    """Names of the available pruners."""
-    return list(_PRUNERS)
+PRUNERS: Registry[PrunerFactory] = Registry("pruner")
+for _name, _factory in (
+    ("median", _median),
+    ("successive_halving", _successive_halving),
+    ("hyperband", _hyperband),
+    ("none", _none),
+):
+    PRUNERS.add(_name, _factory)
+list_pruners = PRUNERS.names
 
 
 def make_pruner(
     name: str, options: Mapping[str, Any], where: str = "pruner"
 ) -> optuna.pruners.BasePruner:
     """Construct pruner ``name``; a bad name or option is a :class:`RecipeError`."""
-    if name not in _PRUNERS:
-        raise RecipeError(f"{where}: unknown pruner {name!r}; available: {', '.join(_PRUNERS)}")
     try:
-        return _PRUNERS[name](options)
+        factory = PRUNERS.get(name)
+    except ValueError as exc:
+        raise RecipeError(f"{where}: {exc}") from None
+    try:
+        return factory(options)
     except TypeError as exc:
         raise RecipeError(f"{where}.options: {exc}") from None

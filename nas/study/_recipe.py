@@ -23,7 +23,7 @@ from typing import Any
 
 from nas._errors import RecipeError
 from nas._options import build_config, config_to_dict, option
-from nas._yaml import YAMLError, load_yaml
+from nas._yaml import parse_yaml, read_text
 from nas.data import list_datasets
 from nas.samplers import list_samplers
 from nas.study._pruners import list_pruners
@@ -155,16 +155,7 @@ ROOT_KEYS = (*config_to_dict(_Settings()).keys(), "sampler", "pruner", "objectiv
 def load_recipe(path: str | Path) -> StudyRecipe:
     """Load and validate a recipe file; errors name the file and key path."""
     source = str(path)
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        raise RecipeError(f"{source}: study recipe not found") from None
-    except OSError as exc:
-        raise RecipeError(f"{source}: cannot read ({exc.strerror})") from None
-    try:
-        doc = load_yaml(text)
-    except YAMLError as exc:
-        raise RecipeError(f"{source}: not valid YAML ({exc})") from None
+    doc = parse_yaml(read_text(path, RecipeError, "study recipe"), source, RecipeError)
     if not isinstance(doc, Mapping):
         raise RecipeError(f"{source}: expected a mapping with keys {', '.join(ROOT_KEYS)}")
     return parse_recipe(doc, source, base=Path(path).resolve().parent, default_name=Path(path).stem)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from nas._registry import Registry
+
 if TYPE_CHECKING:
     import torch
 
@@ -13,35 +15,16 @@ if TYPE_CHECKING:
 OptimizerFactory = Callable[
     ["Iterable[torch.nn.Parameter]", "TrainConfig"], "torch.optim.Optimizer"
 ]
-_OPTIMIZERS: dict[str, OptimizerFactory] = {}
-
-
-def register_optimizer(name: str) -> Callable[[OptimizerFactory], OptimizerFactory]:
-    """Register an optimizer factory under ``name``."""
-
-    def decorator(factory: OptimizerFactory) -> OptimizerFactory:
-        _OPTIMIZERS[name] = factory
-        return factory
-
-    return decorator
-
-
-def list_optimizers() -> list[str]:
-    """Names of the registered optimizers."""
-    return list(_OPTIMIZERS)
+OPTIMIZERS: Registry[OptimizerFactory] = Registry("optimizer")
+register_optimizer = OPTIMIZERS.register
+list_optimizers = OPTIMIZERS.names
 
 
 def make_optimizer(
     params: Iterable[torch.nn.Parameter], config: TrainConfig
 ) -> torch.optim.Optimizer:
     """The optimizer ``config.optimizer`` over ``params``."""
-    try:
-        factory = _OPTIMIZERS[config.optimizer]
-    except KeyError:
-        raise ValueError(
-            f"unknown optimizer {config.optimizer!r}; available: {', '.join(_OPTIMIZERS)}"
-        ) from None
-    return factory(params, config)
+    return OPTIMIZERS.get(config.optimizer)(params, config)
 
 
 @register_optimizer("sgd")

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from nas._registry import Registry
+
 if TYPE_CHECKING:
     import torch
 
@@ -35,35 +37,16 @@ class RunLength:
 ScheduleFactory = Callable[
     ["torch.optim.Optimizer", "TrainConfig", RunLength], "dict[str, Any] | None"
 ]
-_SCHEDULES: dict[str, ScheduleFactory] = {}
-
-
-def register_schedule(name: str) -> Callable[[ScheduleFactory], ScheduleFactory]:
-    """Register a schedule factory under ``name``."""
-
-    def decorator(factory: ScheduleFactory) -> ScheduleFactory:
-        _SCHEDULES[name] = factory
-        return factory
-
-    return decorator
-
-
-def list_schedules() -> list[str]:
-    """Names of the registered schedules."""
-    return list(_SCHEDULES)
+SCHEDULES: Registry[ScheduleFactory] = Registry("schedule")
+register_schedule = SCHEDULES.register
+list_schedules = SCHEDULES.names
 
 
 def make_schedule(
     optimizer: torch.optim.Optimizer, config: TrainConfig, run: RunLength
 ) -> dict[str, Any] | None:
     """The Lightning scheduler config for ``config.schedule``."""
-    try:
-        factory = _SCHEDULES[config.schedule]
-    except KeyError:
-        raise ValueError(
-            f"unknown schedule {config.schedule!r}; available: {', '.join(_SCHEDULES)}"
-        ) from None
-    return factory(optimizer, config, run)
+    return SCHEDULES.get(config.schedule)(optimizer, config, run)
 
 
 @register_schedule("constant")

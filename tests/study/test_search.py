@@ -163,3 +163,15 @@ def test_trial_timeout_prunes_with_the_reason(make_recipe, tmp_path):
     assert trial.state == State.PRUNED
     assert trial.user_attrs["fail_reason"].startswith("trial_timeout: stopped after")
     assert 1 <= trial.user_attrs["epochs_run"] < 10000
+
+
+def test_controller_sampler_runs_a_search_and_records_its_diagnostics(make_recipe):
+    recipe = load_recipe(make_recipe(n_trials=4, sampler={"name": "controller", "options": {"hidden_size": 16}}))
+    run_search(recipe)
+    trials = prepare_search(recipe).study.trials
+    assert len(trials) == 4
+    for t in trials:
+        diag = t.user_attrs["controller"]
+        assert diag["decisions"] and set(diag["decisions"]) <= set(t.params)
+        assert "lr" not in diag["decisions"]  # the wide log range went to the inner TPE
+    assert trials[-1].user_attrs["controller"]["learned_from"] == 3
