@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nas._errors import RecipeError
+from nas._registry import Registry
 
 if TYPE_CHECKING:
     import optuna
@@ -35,7 +36,8 @@ class SamplerEntry:
     multi_objective: bool  # whether it handles several objectives
 
 
-_SAMPLERS: dict[str, SamplerEntry] = {}
+SAMPLERS: Registry[SamplerEntry] = Registry("sampler")
+list_samplers = SAMPLERS.names
 
 
 def register_sampler(
@@ -44,15 +46,10 @@ def register_sampler(
     """Register a sampler factory under ``name``."""
 
     def decorator(factory: SamplerFactory) -> SamplerFactory:
-        _SAMPLERS[name] = SamplerEntry(factory, multi_objective)
+        SAMPLERS.add(name, SamplerEntry(factory, multi_objective))
         return factory
 
     return decorator
-
-
-def list_samplers() -> list[str]:
-    """Names of the registered samplers."""
-    return list(_SAMPLERS)
 
 
 def make_sampler(
