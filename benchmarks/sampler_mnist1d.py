@@ -90,13 +90,12 @@ def main() -> None:
     import matplotlib.pyplot as plt
 
     fig, (by_trial, by_time) = plt.subplots(1, 2, figsize=(11, 4))
-    for name, runs in curves.items():
+    for colour, (name, runs) in enumerate(curves.items()):
         mean = [statistics.mean(c[i] for c, _ in runs) for i in range(args.trials)]
-        by_trial.plot(range(1, args.trials + 1), mean, label=name)
-        for curve, ends in runs:
-            by_time.step(
-                ends, curve, where="post", alpha=0.7, label=name if curve is runs[0][0] else None
-            )
+        by_trial.plot(range(1, args.trials + 1), mean, label=name, color=f"C{colour}")
+        for seed, (curve, ends) in enumerate(runs):
+            label = name if seed == 0 else None
+            by_time.step(ends, curve, where="post", alpha=0.7, color=f"C{colour}", label=label)
     by_trial.set(
         xlabel="trial", ylabel="best-so-far val accuracy", title="by trial (mean of seeds)"
     )

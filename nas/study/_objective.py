@@ -20,6 +20,7 @@ import optuna
 from nas._errors import NASError
 from nas.data import Dataset
 from nas.space import SearchSpace
+from nas.study._artifacts import TrialArtifacts
 from nas.study._interrupt import GracefulInterrupt, StopOnInterrupt
 from nas.study._recipe import Constraints, Objective
 
@@ -74,9 +75,10 @@ class TrialObjective:
         dataset: Dataset,
         settings: TrialSettings,
         interrupt: GracefulInterrupt | None = None,
+        artifacts: TrialArtifacts | None = None,
     ) -> None:
         self.space, self.dataset, self.settings = space, dataset, settings
-        self.interrupt = interrupt
+        self.interrupt, self.artifacts = interrupt, artifacts
         self._versions = library_versions()
 
     def _fail(self, trial: optuna.Trial, reason: str) -> TrialFailed:
@@ -138,7 +140,7 @@ class TrialObjective:
             callbacks.append(PyTorchLightningPruningCallback(trial, monitor=s.objectives[0].metric))
         options = TrainOptions(seed=seed, max_time_s=s.trial_timeout)
         try:
-            result, _ = train_architecture(
+            result, trained = train_architecture(
                 arch, self.dataset, options, model=model, callbacks=callbacks
             )
         except optuna.TrialPruned as exc:
@@ -161,5 +163,7 @@ class TrialObjective:
                 trial,
                 f"trial_timeout: stopped after {result.epochs_run} epochs ({s.trial_timeout:g} s)",
             )
+        if self.artifacts is not None:
+            self.artifacts.record(trial, arch, trained, result)
         values = [result.metrics.get(o.metric, cost.get(o.metric, math.nan)) for o in s.objectives]
         return values[0] if len(values) == 1 else values

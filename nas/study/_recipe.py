@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from nas._errors import RecipeError
 from nas._options import build_config, config_to_dict, option
 from nas._yaml import parse_yaml, read_text
 from nas.data import list_datasets
 from nas.samplers import list_samplers
+from nas.study._artifacts import ArtifactSettings
 from nas.study._pruners import list_pruners
 
 # metric -> (direction, tasks it applies to). "params", "flops" and "latency_ms" are costs.
@@ -39,6 +40,7 @@ METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "latency_ms": ("minimize", ("classification", "regression")),
 }
 DIRECTIONS = ("maximize", "minimize")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ class StudyRecipe:
     trial_timeout: float | None
     seed: int
     storage: str | None
+    artifacts: ArtifactSettings = field(default_factory=ArtifactSettings)
     source: str = "<memory>"
 
     def to_dict(self) -> dict[str, Any]:
@@ -145,11 +148,19 @@ class StudyRecipe:
             "timeout": self.timeout,
             "trial_timeout": self.trial_timeout,
             "seed": self.seed,
+            "artifacts": config_to_dict(self.artifacts),
             "source": self.source,
         }
 
 
-ROOT_KEYS = (*config_to_dict(_Settings()).keys(), "sampler", "pruner", "objectives", "constraints")
+ROOT_KEYS = (
+    *config_to_dict(_Settings()).keys(),
+    "sampler",
+    "pruner",
+    "objectives",
+    "constraints",
+    "artifacts",
+)
 
 
 def load_recipe(path: str | Path) -> StudyRecipe:
@@ -176,14 +187,10 @@ def parse_recipe(
         raise RecipeError(f"{source}: space: required; give the search-space YAML file")
     if not settings.study.strip():
         raise RecipeError(f"{source}: study: expected a non-empty name")
-    constraints_raw = doc.get("constraints") or {}
-    if not isinstance(constraints_raw, Mapping):
-        raise RecipeError(
-            f"{source}: constraints: expected a mapping of max_params, max_flops, max_latency_ms"
-        )
-    constraints = build_config(
-        Constraints, constraints_raw, where=f"{source}: constraints", error=RecipeError
-    )
+    constraints = _section(doc, "constraints", Constraints, source)
+    artifacts = _section(doc, "artifacts", ArtifactSettings, source)
+    if artifacts.dir is not None:
+        artifacts = replace(artifacts, dir=str(_resolve(artifacts.dir, base)))
     return StudyRecipe(
         study=settings.study,
         space=_resolve(settings.space, base),
@@ -198,8 +205,18 @@ def parse_recipe(
         trial_timeout=settings.trial_timeout,
         seed=settings.seed,
         storage=_resolve_storage(settings.storage, base),
+        artifacts=artifacts,
         source=source,
     )
+
+
+def _section(doc: Mapping[str, Any], key: str, cls: type[T], source: str) -> T:
+    """An optional mapping section of the recipe, validated as ``cls``."""
+    raw = doc.get(key) or {}
+    if not isinstance(raw, Mapping):
+        allowed = ", ".join(cls.__dataclass_fields__)  # type: ignore[attr-defined]
+        raise RecipeError(f"{source}: {key}: expected a mapping of {allowed}")
+    return build_config(cls, raw, where=f"{source}: {key}", error=RecipeError)
 
 
 def _resolve(path: str, base: Path) -> Path:

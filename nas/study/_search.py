@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nas._errors import RecipeError
+from nas.study._artifacts import ARTIFACT_DIR_ATTR, default_artifact_dir
 from nas.study._recipe import StudyRecipe, resolve_objectives
 from nas.study._storage import default_storage, mask_password, open_storage
 
@@ -97,6 +99,11 @@ def prepare_search(recipe: StudyRecipe) -> PreparedSearch:
     study.set_user_attr("recipe", recipe.to_dict())
     study.set_user_attr("space", space.text)
     study.set_user_attr("data", dataset.describe())
+    if recipe.artifacts.enabled:
+        directory = (
+            Path(recipe.artifacts.dir) if recipe.artifacts.dir else default_artifact_dir(url)
+        )
+        study.set_user_attr(ARTIFACT_DIR_ATTR, str(directory))
     return PreparedSearch(recipe, study, space, dataset, url)
 
 
@@ -128,7 +135,13 @@ def run_search(
 
     interrupted = False
     with GracefulInterrupt(on_first=on_interrupt) as interrupt:
-        objective = TrialObjective(prepared.space, prepared.dataset, settings, interrupt)
+        artifacts = None
+        if recipe.artifacts.enabled:
+            from nas.study._artifacts import TrialArtifacts
+
+            directory = Path(study.user_attrs[ARTIFACT_DIR_ATTR])
+            artifacts = TrialArtifacts(directory, recipe.artifacts.weights)
+        objective = TrialObjective(prepared.space, prepared.dataset, settings, interrupt, artifacts)
 
         def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
             if on_trial is not None:

@@ -168,8 +168,8 @@ def test_two_workers_on_one_sqlite_file_share_one_policy(tmp_path):
     storage = f"sqlite:///{tmp_path / 's.db'}"
     optuna.create_study(study_name="s", storage=storage, direction="maximize")
     a, b = _worker(storage, 15), _worker(storage, 15)
-    out_a, err_a = a.communicate(timeout=300)
-    out_b, err_b = b.communicate(timeout=300)
+    _out_a, err_a = a.communicate(timeout=300)
+    _out_b, err_b = b.communicate(timeout=300)
     assert a.returncode == 0 and b.returncode == 0, err_a + err_b
     study = optuna.load_study(study_name="s", storage=storage)
     assert len(study.trials) == 30 and sorted(t.number for t in study.trials) == list(range(30))

@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from nas import RecipeError
 from nas.study import load_recipe, parse_recipe
@@ -59,6 +58,8 @@ def test_objectives_and_components_forms(tmp_path):
         ({"space": "s.yaml", "constraints": {"max_param": 5}}, r"constraints\.max_param: unknown option; allowed: max_params"),
         ({"space": "s.yaml", "constraints": {"max_params": 0}}, r"constraints\.max_params: expected an integer >= 1"),
         ({"space": "s.yaml", "n_trials": 0}, r"r\.yaml\.n_trials: expected an integer >= 1"),
+        ({"space": "s.yaml", "artifacts": {"weight": False}}, r"artifacts\.weight: unknown option; allowed: enabled, dir, weights"),
+        ({"space": "s.yaml", "artifacts": "off"}, r"artifacts: expected a mapping of enabled, dir, weights"),
         ({"space": "s.yaml", "timeout": "soon"}, r"r\.yaml\.timeout: expected a number >= 0.0"),
     ],
 )

@@ -175,3 +175,46 @@ def test_controller_sampler_runs_a_search_and_records_its_diagnostics(make_recip
         assert diag["decisions"] and set(diag["decisions"]) <= set(t.params)
         assert "lr" not in diag["decisions"]  # the wide log range went to the inner TPE
     assert trials[-1].user_attrs["controller"]["learned_from"] == 3
+
+
+def test_completed_trials_get_a_note_a_diagram_and_reloadable_weights(make_recipe, tmp_path, mnist1d):
+    import torch
+    from optuna.artifacts import FileSystemArtifactStore, download_artifact, get_all_artifact_meta
+    from optuna_dashboard import get_note
+    from safetensors.torch import load_file
+
+    from nas.builder import build_model
+    from nas.training import evaluate
+
+    recipe = load_recipe(make_recipe(n_trials=1))
+    prepared = prepare_search(recipe)
+    prepared.study.enqueue_trial(WIDE)
+    run_search(recipe, prepared=prepared)
+    (trial,) = prepared.study.trials
+    assert prepared.study.user_attrs["artifact_dir"] == str(tmp_path / "store-artifacts")
+    live = optuna.trial.Trial(prepared.study, trial._trial_id)  # get_note reads via a Trial
+    assert get_note(live).startswith(f"### Trial 0: {trial.user_attrs['summary']}")
+    names = sorted(m.filename for m in get_all_artifact_meta(trial, storage=prepared.study._storage))
+    assert names == ["trial-0-architecture.png", "trial-0-weights.safetensors"]
+
+    store = FileSystemArtifactStore(tmp_path / "store-artifacts")
+    weights = tmp_path / "w.safetensors"
+    download_artifact(artifact_store=store, file_path=str(weights),
+                      artifact_id=trial.user_attrs["artifacts"]["weights"])
+    arch = Architecture.from_dict(trial.user_attrs["architecture"])
+    model = build_model(arch, mnist1d.input_shape, mnist1d.num_outputs)
+    model.load_state_dict(load_file(weights))
+    x, y = torch.from_numpy(mnist1d.x_val), torch.from_numpy(mnist1d.y_val)
+    assert evaluate(model, x, y, "classification")["acc"] == pytest.approx(trial.value)
+
+
+def test_artifacts_can_be_switched_off(make_recipe, tmp_path):
+    recipe = load_recipe(make_recipe(n_trials=1, artifacts={"enabled": False}))
+    run_search(recipe)
+    (trial,) = prepare_search(recipe).study.trials
+    assert "artifacts" not in trial.user_attrs
+    assert not (tmp_path / "store-artifacts").exists()
+    recipe = load_recipe(make_recipe(study="w", n_trials=1, artifacts={"weights": False}))
+    run_search(recipe)
+    (trial,) = prepare_search(recipe).study.trials
+    assert set(trial.user_attrs["artifacts"]) == {"diagram"}

@@ -1,0 +1,45 @@
+"""The markdown note shown on a trial's page in optuna-dashboard."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from nas._options import config_to_dict
+
+if TYPE_CHECKING:
+    from nas.arch import Architecture
+    from nas.builder import ModelReport
+    from nas.training import TrainResult
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "×".join(str(s) for s in shape)
+
+
+def trial_note(number: int, arch: Architecture, report: ModelReport, result: TrainResult) -> str:
+    """A layer table (block, output shape, parameters, FLOPs), hyperparameters and result."""
+    lines = [
+        f"### Trial {number}: {arch.summary()}",
+        "",
+        "| layer | output shape | parameters | FLOPs |",
+        "| --- | --- | ---: | ---: |",
+        f"| input | {_shape(report.input_shape)} | | |",
+    ]
+    lines += [
+        f"| {layer.name} | {_shape(layer.out_shape)} | {layer.params:,} | {layer.flops or 0:,} |"
+        for layer in report.layers
+    ]
+    lines.append(f"| **total** | | **{report.n_params:,}** | **{report.flops:,}** |")
+    hyper = ", ".join(f"{k} `{v}`" for k, v in config_to_dict(arch.train).items())
+    metrics = ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items())
+    lines += [
+        "",
+        f"**Hyperparameters:** {hyper}",
+        "",
+        f"**Result:** {metrics} at epoch {result.best_epoch + 1} of {result.epochs_run} "
+        f"({result.stopped}), {result.train_seconds:.1f} s on {result.device} "
+        f"({result.precision}).",
+    ]
+    if report.notes:
+        lines += ["", "**Builder decisions:** " + "; ".join(report.notes)]
+    return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""Per-trial files in the study's artifact store: dashboard note, diagram, trained weights.
+
+Optuna's artifact API keeps the files (here a folder, ``FileSystemArtifactStore``) and
+records them on the trial, so optuna-dashboard lists them on the trial's page; the note
+goes through optuna-dashboard's note API.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nas._options import option
+
+if TYPE_CHECKING:
+    import optuna
+
+    from nas.arch import Architecture
+    from nas.builder import NASNet
+    from nas.training import TrainResult
+
+_log = logging.getLogger("nas.study")
+ARTIFACTS_ATTR = "artifacts"  # trial user attr: {"diagram": id, "weights": id}
+ARTIFACT_DIR_ATTR = "artifact_dir"  # study user attr: where its artifact store lives
+
+
+@dataclass(frozen=True)
+class ArtifactSettings:
+    """The ``artifacts:`` section of a recipe."""
+
+    enabled: bool = option(True, "write a note, a diagram and the weights of completed trials")
+    dir: str | None = option(
+        None,
+        "artifact folder; default: beside a SQLite store, else studies/artifacts",
+        kind=str,
+        nullable=True,
+    )
+    weights: bool = option(True, "keep each completed trial's trained weights (safetensors)")
+
+
+def default_artifact_dir(storage_url: str) -> Path:
+    """``x-artifacts/`` beside a ``sqlite:///.../x.db`` store, else ``studies/artifacts``."""
+    prefix = "sqlite:///"
+    if storage_url.startswith(prefix) and storage_url != prefix + ":memory:":
+        db = Path(storage_url[len(prefix) :])
+        return db.with_name(f"{db.stem}-artifacts").resolve()
+    return Path("studies/artifacts").resolve()
+
+
+class TrialArtifacts:
+    """Writes the note, diagram and weights of a completed trial."""
+
+    def __init__(self, directory: Path, weights: bool) -> None:
+        from optuna.artifacts import FileSystemArtifactStore
+
+        directory.mkdir(parents=True, exist_ok=True)
+        self.store = FileSystemArtifactStore(directory)
+        self.weights = weights
+
+    def record(
+        self, trial: optuna.Trial, arch: Architecture, model: NASNet, result: TrainResult
+    ) -> None:
+        """Write everything; a failure is logged and noted on the trial, never raised."""
+        try:
+            self._record(trial, arch, model, result)
+        except Exception as exc:  # disk full, permissions: the trial's result still counts
+            _log.warning("trial %d: could not write artifacts: %s", trial.number, exc)
+            trial.set_user_attr("artifact_error", f"{type(exc).__name__}: {exc}")
+
+    def _record(
+        self, trial: optuna.Trial, arch: Architecture, model: NASNet, result: TrainResult
+    ) -> None:
+        from optuna.artifacts import upload_artifact
+        from optuna_dashboard import save_note
+
+        from nas.dashboard import draw_architecture, trial_note
+
+        save_note(trial, trial_note(trial.number, arch, model.report, result))
+        ids = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            diagram = draw_architecture(
+                model.report,
+                f"trial {trial.number}: {arch.summary()}",
+                Path(tmp) / f"trial-{trial.number}-architecture.png",
+            )
+            ids["diagram"] = upload_artifact(
+                artifact_store=self.store,
+                file_path=str(diagram),
+                study_or_trial=trial,
+                mimetype="image/png",
+            )
+            if self.weights:
+                from safetensors.torch import save_file
+
+                path = Path(tmp) / f"trial-{trial.number}-weights.safetensors"
+                state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+                save_file(state, str(path), metadata={"architecture": arch.to_json(indent=None)})
+                ids["weights"] = upload_artifact(
+                    artifact_store=self.store,
+                    file_path=str(path),
+                    study_or_trial=trial,
+                    mimetype="application/octet-stream",
+                )
+        trial.set_user_attr(ARTIFACTS_ATTR, ids)
