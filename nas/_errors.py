@@ -31,6 +31,10 @@ class StorageError(NASError, RuntimeError):
     """The study store cannot be opened or does not hold the requested study."""
 
 
+class ExportError(NASError, RuntimeError):
+    """A trial cannot be exported (no weights, failed parity check, bad selection)."""
+
+
 class TrainingError(NASError, RuntimeError):
     """Training could not run or produced unusable numbers (NaN or inf loss)."""
 

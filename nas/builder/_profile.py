@@ -81,14 +81,21 @@ def count_flops(model: nn.Module, input_shape: tuple[int, ...]) -> tuple[int, di
 def measure_latency_ms(
     model: nn.Module, input_shape: tuple[int, ...], repeats: int = 20, warmup: int = 3
 ) -> float:
-    """Median inference latency in milliseconds for one sample on the model's device."""
+    """Median inference latency in milliseconds for one sample on the model's device.
+
+    On the CPU it runs on one intra-op thread: batch-1 passes of small models don't gain
+    from more, and with several trials or workers sharing the cores, multi-threaded
+    timings measure contention (100x swings seen here), not the model.
+    """
     import statistics
     import time
 
     device = next(model.parameters()).device
     x = torch.zeros(1, *input_shape, device=device)
-    was_training = model.training
+    was_training, threads = model.training, torch.get_num_threads()
     model.eval()
+    if device.type == "cpu":
+        torch.set_num_threads(1)
     times = []
     try:
         with torch.no_grad():
@@ -100,5 +107,6 @@ def measure_latency_ms(
                 if i >= warmup:
                     times.append(time.perf_counter() - start)
     finally:
+        torch.set_num_threads(threads)
         model.train(was_training)
     return 1000.0 * statistics.median(times)

@@ -16,8 +16,8 @@ class BestWeights(pl.Callback):
     the models a search trains are small.
     """
 
-    def __init__(self, monitor: str, mode: str) -> None:
-        self.monitor, self.mode = monitor, mode
+    def __init__(self, monitor: str, mode: str, restore: bool = True) -> None:
+        self.monitor, self.mode, self.restore = monitor, mode, restore
         self.best: float | None = None
         self.best_epoch = -1
         self._state: dict | None = None
@@ -36,7 +36,8 @@ class BestWeights(pl.Callback):
         value = float(trainer.callback_metrics[self.monitor])
         if self._improved(value):
             self.best, self.best_epoch = value, trainer.current_epoch
-            self._state = copy.deepcopy(pl_module.state_dict())
+            if self.restore:
+                self._state = copy.deepcopy(pl_module.state_dict())
 
     @override
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

@@ -42,6 +42,7 @@ class TrainOptions:
     max_time_s: float | None = None  # wall-clock limit for the fit; None = no limit
     accelerator: str = "auto"  # "auto" (GPU when present), "cpu" or "gpu"
     precision: str | None = None  # None = bf16-mixed on GPUs that support it, else 32-true
+    restore_best: bool = True  # end with the best validation epoch's weights (else the last)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def train_architecture(
     monitor, mode = OBJECTIVES[dataset.task]
     run = RunLength(config.epochs, steps_per_epoch, monitor, mode)
     module = ArchitectureModule(model, config, dataset.task, run)
-    best = BestWeights(monitor, mode)
+    best = BestWeights(monitor, mode, restore=options.restore_best)
     all_callbacks: list[pl.Callback] = [best, *callbacks]
     early = None
     if config.patience > 0:

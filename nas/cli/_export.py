@@ -1,0 +1,63 @@
+"""``nas export``: write a verified deployable bundle of one trial."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from nas._errors import ExportError
+from nas.cli._app import app, console
+
+_STORAGE_HELP = (
+    "SQLAlchemy URL of the study store (default: $NAS_STORAGE or sqlite:///studies/nas.db)."
+)
+
+
+@app.command()
+def export(
+    out: Path = typer.Option(..., "--out", help="Folder to write the bundle to."),
+    storage: str | None = typer.Option(None, "--storage", help=_STORAGE_HELP),
+    study: str | None = typer.Option(
+        None, "--study", help="Study name (optional if the store has one)."
+    ),
+    trial: int | None = typer.Option(None, "--trial", min=0, help="Trial number to export."),
+    best: bool = typer.Option(False, "--best", help="The best trial (the default)."),
+    pick: str | None = typer.Option(
+        None,
+        "--pick",
+        help="Pareto front rule METRIC[,NAME<=LIMIT...], e.g. val_acc,params<=50000.",
+    ),
+    retrain: bool = typer.Option(False, "--retrain", help="Retrain on train + validation first."),
+    formats: str = typer.Option(
+        "onnx,torchscript,python", "--formats", help="Comma-separated formats."
+    ),
+) -> None:
+    """Export a trial: weights, ONNX (checked in onnxruntime), TorchScript, model.py, model card."""
+    from nas.study import default_storage
+
+    if sum(x is not None and x is not False for x in (trial, pick, best or None)) > 1:
+        raise ExportError("give one of --trial N, --best or --pick RULE")
+    from nas.export import ExportRequest, export_trial
+
+    request = ExportRequest(
+        storage=storage or default_storage(),
+        out=out,
+        study=study,
+        trial=trial,
+        pick=pick,
+        retrain=retrain,
+        formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
+    )
+    with console.status("exporting..."):
+        info, chosen = export_trial(request)
+    console.print(
+        f"Exported trial #{chosen.number} of {info.source['study']} to {out}/", highlight=False
+    )
+    for key, value in info.test_metrics.items():
+        console.print(f"  test {key}: {value:.4f}", highlight=False)
+    if info.onnx_max_abs_diff is not None:
+        console.print(
+            f"  ONNX vs PyTorch max abs diff: {info.onnx_max_abs_diff:.2e}", highlight=False
+        )
+    console.print(f"  files: {', '.join(info.files)}", highlight=False)
