@@ -115,8 +115,8 @@ class TrialObjective:
         except NASError as exc:
             raise self._fail(trial, f"cannot build: {exc}") from None
         cost = {
-            "params": float(model.report.n_params),
-            "flops": float(model.report.flops),
+            "params": model.report.n_params,
+            "flops": model.report.flops,
             "latency_ms": measure_latency_ms(model, self.dataset.input_shape, LATENCY_REPEATS),
         }
         for metric, value in cost.items():
