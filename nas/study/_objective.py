@@ -148,6 +148,7 @@ class TrialObjective:
                 trial, f"pruned by {type(trial.study.pruner).__name__}: {exc}"
             ) from None
         except NASError as exc:
+            self._check_interrupt(trial)  # a stop requested before any epoch ended
             raise self._fail(trial, str(exc)) from None
         except Exception as exc:  # e.g. CUDA out of memory: the trial fails, the study goes on
             _log.debug("trial %d raised", trial.number, exc_info=True)

@@ -174,6 +174,10 @@ def train_architecture(
     else:
         stopped = "completed"
     if best.best_epoch < 0:
+        if stopped == "time_limit":
+            raise TrainingError(
+                f"the time limit ({options.max_time_s:g} s) ended training before the first epoch"
+            )
         raise TrainingError("no finite validation metric was produced; training diverged")
     best_row = next(row for row in module.history if row["epoch"] == best.best_epoch)
     test_metrics = evaluate(model, *data.tensors("test"), dataset.task) if evaluate_test else None

@@ -75,7 +75,7 @@ def test_debug_flag_shows_the_traceback():
 
 def test_import_nas_and_help_do_not_import_heavy_libraries():
     probe = (
-        "import sys, nas, nas.space, nas.arch, nas.blocks, nas.training, nas.data\n"
+        "import sys, nas, nas.space, nas.arch, nas.blocks, nas.training, nas.data, nas.study, nas.samplers, nas.dashboard\n"
         "from nas.cli import main\n"
         "sys.argv = ['nas', '--help']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"

@@ -117,3 +117,4 @@ def test_paper_cnn_reaches_90_percent_test_accuracy(mnist1d):
     arch = Architecture.from_json(PAPER_CNN.read_text())
     result, _ = train_architecture(arch, mnist1d, TrainOptions(seed=0), evaluate_test=True)
     assert result.test_metrics["acc"] >= 0.90
+
