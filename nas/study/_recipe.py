@@ -240,14 +240,18 @@ def _resolve_storage(url: str | None, base: Path) -> str | None:
     return url
 
 
+def _reject_unknown(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    extra = sorted(set(map(str, raw)) - set(allowed))
+    if extra:
+        raise RecipeError(f"{where}.{extra[0]}: unknown key; allowed: {', '.join(allowed)}")
+
+
 def _component(raw: Any, names: list[str], where: str) -> Component:
     if isinstance(raw, str):
         raw = {"name": raw}
     if not isinstance(raw, Mapping):
         raise RecipeError(f"{where}: expected a name ({', '.join(names)}) or {{name, options}}")
-    extra = sorted(set(raw) - {"name", "options"})
-    if extra:
-        raise RecipeError(f"{where}.{extra[0]}: unknown key; allowed: name, options")
+    _reject_unknown(raw, ("name", "options"), where)
     name = raw.get("name")
     if name not in names:
         raise RecipeError(f"{where}: unknown name {name!r}; available: {', '.join(names)}")
@@ -267,9 +271,7 @@ def _objectives(raw: Any, where: str) -> tuple[Objective, ...]:
         spec = {"metric": item} if isinstance(item, str) else item
         if not isinstance(spec, Mapping):
             raise RecipeError(f"{where}[{i}]: expected a metric name or {{metric, direction}}")
-        extra = sorted(set(spec) - {"metric", "direction"})
-        if extra:
-            raise RecipeError(f"{where}[{i}].{extra[0]}: unknown key; allowed: metric, direction")
+        _reject_unknown(spec, ("metric", "direction"), f"{where}[{i}]")
         metric = spec.get("metric")
         if metric not in METRICS:
             raise RecipeError(

@@ -12,10 +12,8 @@ import shutil
 import time
 
 import pytest
-import yaml
 
-from tests.cli.test_dashboard_cli import _free_port, _get, _serve
-from tests.conftest import SPACES
+from tests.cli.test_dashboard_cli import _free_port, _get, _serve, finished_study
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -42,14 +40,7 @@ def test_browser_shows_the_study_its_trials_and_the_note(tmp_path):
     _require_browser()
     from playwright.sync_api import sync_playwright
 
-    from nas.study import load_recipe, run_search
-
-    storage = f"sqlite:///{tmp_path / 'store.db'}"
-    recipe = tmp_path / "r.yaml"
-    recipe.write_text(yaml.safe_dump({"study": "browser-study", "space": str(SPACES / "tiny.yaml"),
-                                      "sampler": "random", "pruner": "none", "n_trials": 2,
-                                      "storage": storage}))
-    run_search(load_recipe(recipe))
+    storage = finished_study(tmp_path, "browser-study", n_trials=2)
     port = _free_port()
     server = _serve("--storage", storage, "--port", str(port))
     base = f"http://127.0.0.1:{port}"

@@ -38,15 +38,21 @@ def _serve(*args):
                             env=os.environ.copy())
 
 
-def test_dashboard_serves_studies_notes_and_artifacts(tmp_path):
-    storage = f"sqlite:///{tmp_path / 'store.db'}"
-    recipe = tmp_path / "r.yaml"
-    recipe.write_text(yaml.safe_dump({"study": "dash", "space": str(SPACES / "tiny.yaml"),
-                                      "sampler": "random", "pruner": "none", "n_trials": 1,
-                                      "storage": storage}))
+def finished_study(tmp_path, name: str, n_trials: int) -> str:
+    """Run a small random search on the tiny space into tmp_path; return the storage URL."""
     from nas.study import load_recipe, run_search
 
+    storage = f"sqlite:///{tmp_path / 'store.db'}"
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(yaml.safe_dump({"study": name, "space": str(SPACES / "tiny.yaml"),
+                                      "sampler": "random", "pruner": "none",
+                                      "n_trials": n_trials, "storage": storage}))
     run_search(load_recipe(recipe))
+    return storage
+
+
+def test_dashboard_serves_studies_notes_and_artifacts(tmp_path):
+    storage = finished_study(tmp_path, "dash", n_trials=1)
     port = _free_port()
     server = _serve("--storage", storage, "--port", str(port))
     try:
