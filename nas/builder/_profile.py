@@ -85,7 +85,7 @@ def measure_latency_ms(
 
     On the CPU it runs on one intra-op thread: batch-1 passes of small models don't gain
     from more, and with several trials or workers sharing the cores, multi-threaded
-    timings measure contention (100x swings seen here), not the model.
+    timings measure contention, not the model.
     """
     import statistics
     import time

@@ -81,7 +81,7 @@ def best(
     """Show the best trial, or the Pareto front of a multi-objective study."""
     from rich.table import Table
 
-    from nas.study import best_trials, select_study, trial_record
+    from nas.study import best_trials, retrain_command, select_study, trial_record
 
     store, url = _open(storage)
     selected = select_study(store, study, url)
@@ -112,21 +112,6 @@ def best(
     metrics = "  ".join(f"{k} {number(v)}" for k, v in first["metrics"].items())
     if metrics:
         console.print(f"trial #{first['number']}: {metrics}", highlight=False)
-    recipe = selected.user_attrs.get("recipe", {})
-    if recipe.get("space"):
-        import shlex
-
-        command = [
-            "nas",
-            "train",
-            "--space",
-            recipe["space"],
-            "--params",
-            json.dumps(first["params"]),
-            "--data",
-            recipe.get("data", "mnist1d"),
-            "--seed",
-            str(first["seed"]),
-            "--test",
-        ]
-        console.print(f"Retrain it: {shlex.join(command)}", highlight=False, markup=False)
+    command = retrain_command(selected, selected.get_trials(deepcopy=False)[first["number"]])
+    if command is not None:
+        console.print(f"Retrain it: {command}", highlight=False, markup=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shlex
 import tempfile
 from dataclasses import dataclass, replace
@@ -17,7 +16,7 @@ from nas.builder import NASNet, build_model
 from nas.data import Dataset, load_dataset, make_dataset
 from nas.export._bundle import FORMATS, BundleInfo, write_bundle
 from nas.export._select import select_trial
-from nas.study import mask_password, open_storage, select_study
+from nas.study import mask_password, open_storage, retrain_command, select_study
 from nas.study._artifacts import ARTIFACT_DIR_ATTR, ARTIFACTS_ATTR
 
 
@@ -95,23 +94,8 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
     else:
         model = build_model(arch, dataset.input_shape, dataset.num_outputs)
         _stored_weights(study, trial, model)
-    space = recipe.get("space", "SPACE.yaml")
     commands = {
-        "train": shlex.join(
-            [
-                "nas",
-                "train",
-                "--space",
-                space,
-                "--params",
-                json.dumps(trial.params),
-                "--data",
-                recipe.get("data", "mnist1d"),
-                "--seed",
-                str(seed),
-                "--test",
-            ]
-        ),
+        "train": retrain_command(study, trial) or "(the study does not record its recipe)",
         "export": shlex.join(
             [
                 "nas",

@@ -24,6 +24,7 @@ __getattr__, __dir__ = lazy_exports(
         "select_study": "nas.study._summary",
         "best_trials": "nas.study._summary",
         "trial_record": "nas.study._summary",
+        "retrain_command": "nas.study._summary",
         "TrialObjective": "nas.study._objective",
     },
 )
@@ -43,6 +44,7 @@ __all__ = [
     "open_storage",
     "parse_recipe",
     "prepare_search",
+    "retrain_command",
     "run_search",
     "select_study",
     "study_statuses",

@@ -43,9 +43,11 @@ class ArtifactSettings:
 
 def default_artifact_dir(storage_url: str) -> Path:
     """``x-artifacts/`` beside a ``sqlite:///.../x.db`` store, else ``studies/artifacts``."""
-    prefix = "sqlite:///"
-    if storage_url.startswith(prefix) and storage_url != prefix + ":memory:":
-        db = Path(storage_url[len(prefix) :])
+    from nas.study._storage import sqlite_file
+
+    path = sqlite_file(storage_url)
+    if path is not None:
+        db = Path(path)
         return db.with_name(f"{db.stem}-artifacts").resolve()
     return Path("studies/artifacts").resolve()
 

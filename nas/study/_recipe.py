@@ -28,6 +28,7 @@ from nas.data import list_datasets
 from nas.samplers import list_samplers
 from nas.study._artifacts import ArtifactSettings
 from nas.study._pruners import list_pruners
+from nas.study._storage import SQLITE_PREFIX, sqlite_file
 
 # metric -> (direction, tasks it applies to). "params", "flops" and "latency_ms" are costs.
 METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -229,14 +230,9 @@ def _resolve_data(data: str, base: Path) -> str:
 
 
 def _resolve_storage(url: str | None, base: Path) -> str | None:
-    prefix = "sqlite:///"
-    if (
-        url
-        and url.startswith(prefix)
-        and not url.startswith(prefix + "/")
-        and url != prefix + ":memory:"
-    ):
-        return prefix + str(_resolve(url[len(prefix) :], base))
+    path = sqlite_file(url) if url else None
+    if path is not None and not Path(path).is_absolute():
+        return SQLITE_PREFIX + str(_resolve(path, base))
     return url
 
 

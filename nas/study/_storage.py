@@ -26,6 +26,17 @@ def default_storage() -> str:
     return os.environ.get(STORAGE_ENV) or DEFAULT_STORAGE
 
 
+SQLITE_PREFIX = "sqlite:///"
+
+
+def sqlite_file(url: str) -> str | None:
+    """The file path of a ``sqlite:///PATH`` URL (None for other URLs and in-memory SQLite)."""
+    if not url.startswith(SQLITE_PREFIX):
+        return None
+    path = url[len(SQLITE_PREFIX) :]
+    return path if path and path != ":memory:" else None
+
+
 def mask_password(url: str) -> str:
     """The URL with any password replaced by ``***``."""
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
@@ -40,9 +51,9 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
     import optuna
 
     engine_kwargs: dict = {}
-    if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///") :]
-        if path and path != ":memory:":
+    if url.startswith(SQLITE_PREFIX):
+        path = sqlite_file(url)
+        if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
     try:

@@ -108,3 +108,28 @@ def trial_record(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> dict[s
         "architecture": attrs.get(ARCHITECTURE),
         "seconds": trial.duration.total_seconds() if trial.duration else None,
     }
+
+
+def retrain_command(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> str | None:
+    """The ``nas train`` command that reproduces ``trial`` (None if the study has no recipe)."""
+    import json
+    import shlex
+
+    recipe = study.user_attrs.get("recipe", {})
+    if not recipe.get("space"):
+        return None
+    return shlex.join(
+        [
+            "nas",
+            "train",
+            "--space",
+            recipe["space"],
+            "--params",
+            json.dumps(trial.params),
+            "--data",
+            recipe.get("data", "mnist1d"),
+            "--seed",
+            str(trial.user_attrs.get("seed", 0)),
+            "--test",
+        ]
+    )
