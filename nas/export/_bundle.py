@@ -36,6 +36,15 @@ ONNX_OPSET = 17  # a current opset every onnxruntime release of the last years r
 ONNX_TOLERANCE = 1e-4  # max abs difference allowed between onnxruntime and PyTorch (fp32)
 PARITY_BATCH = 256  # real inputs used for the ONNX and TorchScript checks
 FORMATS = ("onnx", "torchscript", "python")
+BUNDLE_FILES = (  # every file a bundle may hold; a re-export removes them first
+    "architecture.json",
+    "weights.safetensors",
+    "bundle.json",
+    "README.md",
+    "model.onnx",
+    "model.pt",
+    "model.py",
+)
 
 
 @dataclass(frozen=True)
@@ -167,6 +176,9 @@ def write_bundle(
         )
     model = model.cpu().eval()
     out.mkdir(parents=True, exist_ok=True)
+    if (out / "bundle.json").exists():  # replacing an earlier bundle: leave none of its files
+        for name in BUNDLE_FILES:
+            (out / name).unlink(missing_ok=True)
     files = ["architecture.json", "weights.safetensors", "bundle.json", "README.md"]
     (out / "architecture.json").write_text(arch.to_json())
     state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}

@@ -73,10 +73,28 @@ def _train_plus_val(dataset: Dataset) -> Dataset:
     )
 
 
+def check_request(request: ExportRequest) -> None:
+    """Reject a bad request before any data is loaded or any model trained."""
+    unknown = sorted(set(request.formats) - set(FORMATS))
+    if unknown:
+        raise ExportError(
+            f"--formats: unknown format {unknown[0]!r}; available: {', '.join(FORMATS)}"
+        )
+    out = request.out
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "bundle.json").exists():
+        raise ExportError(
+            f"--out {out}: folder is not empty and holds no nas bundle; "
+            "choose a new or empty folder"
+        )
+
+
 def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.FrozenTrial]:
     """Export the requested trial to ``request.out``."""
     from nas.training import TrainOptions, train_architecture
 
+    check_request(request)
     url = mask_password(request.storage)
     study = select_study(open_storage(request.storage), request.study, url)
     trial = select_trial(study, number=request.trial, pick=request.pick)

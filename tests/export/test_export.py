@@ -194,3 +194,38 @@ def test_export_command_line(bundle, tmp_path):
         capture_output=True, text=True, env=os.environ.copy(), timeout=300,
     )
     assert bad.returncode == 2 and bad.stderr.startswith("error: give one of --trial N, --best or --pick")
+
+
+def test_bad_export_requests_fail_before_any_work(bundle, tmp_path):
+    from nas.export import ExportRequest, export_trial
+
+    _, _, _, _, storage = bundle
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep me")
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("keep me too")
+    cases = [
+        (ExportRequest(storage=storage, out=tmp_path / "b", formats=("onnx", "tflite")), "unknown format 'tflite'"),
+        (ExportRequest(storage=storage, out=a_file), "exists and is not a folder"),
+        (ExportRequest(storage=storage, out=busy), "folder is not empty and holds no nas bundle"),
+    ]
+    for request, message in cases:
+        with pytest.raises(ExportError, match=message):
+            export_trial(request)
+    assert a_file.read_text() == "keep me" and sorted(p.name for p in busy.iterdir()) == ["notes.txt"]
+    assert not (tmp_path / "b").exists()
+
+
+def test_exporting_again_over_a_bundle_replaces_it(bundle, tmp_path):
+    import shutil
+
+    from nas.export import ExportRequest, export_trial
+
+    original, _, trial, _, storage = bundle
+    out = tmp_path / "again"
+    shutil.copytree(original, out)
+    _, again = export_trial(ExportRequest(storage=storage, out=out, formats=("python",)))
+    assert again.number == trial.number
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md", "architecture.json", "bundle.json", "model.py", "weights.safetensors"]
