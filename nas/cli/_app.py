@@ -35,7 +35,7 @@ def _root(
 
 
 def _register_commands() -> None:
-    from nas.cli import _dashboard, _export, _inspect, _search, _train  # noqa: F401  (register)
+    from nas.cli import _dashboard, _export, _inspect, _search, _train, _worker  # noqa: F401
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from dataclasses import replace
@@ -52,6 +53,48 @@ def _trial_line(study: Any, trial: Any) -> str:
     return "  ".join(p for p in parts if p)
 
 
+def quiet_libraries() -> None:
+    """We report each trial ourselves; Optuna's own log lines and the notices about the
+    experimental features we deliberately use (metric names, heartbeats) are noise here."""
+    import warnings
+
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+
+
+def storage_url(flag: str | None) -> str | None:
+    """``--storage``, else ``$NAS_STORAGE``; None leaves the recipe's (or the default) store."""
+    from nas.study._storage import STORAGE_ENV
+
+    return flag or os.environ.get(STORAGE_ENV) or None
+
+
+def _plan(workers: int | None, devices: str | None, trials_per_gpu: int | None) -> Any:
+    from nas.study._workers import plan_workers
+
+    gpu_count = 0
+    if devices is not None or trials_per_gpu is not None:
+        import torch
+
+        gpu_count = torch.cuda.device_count()
+    return plan_workers(
+        workers,
+        devices.split(",") if devices is not None else None,
+        trials_per_gpu,
+        cpu_count=os.cpu_count() or 1,
+        gpu_count=gpu_count,
+    )
+
+
+def _from_recipe(recipe: Any) -> bool:
+    """Whether the store is named in the recipe (not the default, not $NAS_STORAGE)."""
+    from nas.study._storage import STORAGE_ENV
+
+    return recipe.storage is not None and recipe.storage != os.environ.get(STORAGE_ENV)
+
+
 def _has_best(study: Any) -> bool:
     try:
         study.best_value  # noqa: B018
@@ -77,29 +120,38 @@ def search(
         None, "--sampler", help="Sampler: tpe, random, gp, cmaes, nsga2, qmc, controller."
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the sampler and trials."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Worker processes running trials at once."
+    ),
+    devices: str | None = typer.Option(
+        None, "--devices", help="GPUs to use, e.g. 0,1: one per worker, round robin."
+    ),
+    trials_per_gpu: int | None = typer.Option(
+        None, "--trials-per-gpu", min=1, help="Concurrent trials per GPU (small models)."
+    ),
 ) -> None:
     """Create or resume a search study and run its trials; Ctrl-C stops cleanly."""
-    import warnings
-
-    import optuna
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    # We report each trial ourselves; Optuna's own log lines and the notices about the
-    # experimental features we deliberately use (metric names, grouped TPE) are noise here.
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-
     from nas.study import load_recipe, mask_password
 
+    quiet_libraries()
     recipe = _apply_overrides(
         load_recipe(recipe_file),
         n_trials=n_trials,
         timeout=timeout,
-        storage=storage,
+        storage=storage_url(storage),
         study=study_name,
         sampler=sampler,
         seed=seed,
     )
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    plan = None
+    if workers is not None or devices is not None or trials_per_gpu is not None:
+        from nas.study import default_storage
+        from nas.study._workers import check_storage_for
+
+        plan = _plan(workers, devices, trials_per_gpu)
+        check_storage_for(plan, recipe.storage or default_storage())
     from nas.study import prepare_search, run_search
 
     with console.status("loading data and opening the study store..."):
@@ -121,6 +173,13 @@ def search(
     )
     if r.constraints.limits():
         console.print(f"[bold]constraints[/] {r.constraints.limits()}", highlight=False)
+    if plan is not None:
+        gpus = sorted({d for d in plan.devices if d is not None})
+        console.print(
+            f"[bold]workers[/] {plan.n_workers}"
+            + (f" on GPU {','.join(gpus)}" if gpus else f", {plan.threads} CPU threads each"),
+            highlight=False,
+        )
 
     progress = Progress(
         TextColumn("[bold]searching"),
@@ -142,7 +201,18 @@ def search(
         )
 
     with progress:
-        outcome = run_search(r, prepared=prepared, on_trial=on_trial, on_interrupt=on_interrupt)
+        if plan is None:
+            outcome = run_search(r, prepared=prepared, on_trial=on_trial, on_interrupt=on_interrupt)
+        else:
+            from nas.study._workers import launch_workers
+
+            worker_args = [str(recipe_file)]
+            for flag, value in (("--sampler", sampler), ("--seed", seed), ("--timeout", timeout)):
+                if value is not None:
+                    worker_args += [flag, str(value)]
+            outcome = launch_workers(
+                prepared, plan, worker_args, on_trial=on_trial, on_interrupt=on_interrupt
+            )
 
     study = prepared.study
     if outcome.interrupted:
@@ -154,9 +224,12 @@ def search(
             ("--storage", storage),
             ("--study-name", study_name),
             ("--sampler", sampler),
+            ("--workers", workers),
+            ("--devices", devices),
+            ("--trials-per-gpu", trials_per_gpu),
         ):
             if value is not None:
-                args += [flag, mask_password(value)]
+                args += [flag, mask_password(str(value))]
         console.print(
             f"[yellow]Interrupted.[/] {outcome.n_complete} complete trials are stored in "
             f"{outcome.storage}. Resume with: [bold]{shlex.join(args)}[/]",
@@ -166,7 +239,7 @@ def search(
     console.print(
         f"Finished {outcome.new_trials} trials ({outcome.n_complete} complete in the study). "
         f"See the best with: [bold]nas best --study {shlex.quote(r.study)}"
-        + (f" --storage {shlex.quote(outcome.storage)}" if r.storage or storage else "")
+        + (f" --storage {shlex.quote(outcome.storage)}" if storage or _from_recipe(r) else "")
         + "[/]",
         highlight=False,
     )

@@ -21,8 +21,21 @@ if TYPE_CHECKING:
 class SamplerContext:
     """What a sampler factory knows about the study it serves."""
 
-    seed: int | None  # None: unseeded
+    seed: int | None  # the study's seed; None: unseeded
     n_objectives: int
+    stream: tuple[int, ...] = ()  # differs between processes of one study (resumes, workers)
+
+    @property
+    def process_seed(self) -> int | None:
+        """A seed of this process's own: samplers that draw from one RNG stream (TPE,
+        random, ...) would otherwise repeat each other's draws across workers and resumes."""
+        if self.seed is None:
+            return None
+        if not any(self.stream):
+            return self.seed
+        import numpy as np
+
+        return int(np.random.SeedSequence([self.seed, *self.stream]).generate_state(1)[0])
 
 
 SamplerFactory = Callable[[Mapping[str, Any], SamplerContext], "optuna.samplers.BaseSampler"]
@@ -76,21 +89,21 @@ def make_sampler(
 def _tpe(options, ctx):  # type: ignore[no-untyped-def]
     import optuna
 
-    return optuna.samplers.TPESampler(seed=ctx.seed, **options)
+    return optuna.samplers.TPESampler(seed=ctx.process_seed, **options)
 
 
 @register_sampler("random", multi_objective=True)
 def _random(options, ctx):  # type: ignore[no-untyped-def]
     import optuna
 
-    return optuna.samplers.RandomSampler(seed=ctx.seed, **options)
+    return optuna.samplers.RandomSampler(seed=ctx.process_seed, **options)
 
 
 @register_sampler("gp", multi_objective=True)
 def _gp(options, ctx):  # type: ignore[no-untyped-def]
     import optuna
 
-    return optuna.samplers.GPSampler(seed=ctx.seed, **options)
+    return optuna.samplers.GPSampler(seed=ctx.process_seed, **options)
 
 
 @register_sampler("cmaes", multi_objective=False)
@@ -99,7 +112,7 @@ def _cmaes(options, ctx):  # type: ignore[no-untyped-def]
 
     # categorical block choices fall back to independent sampling; that is expected here
     return optuna.samplers.CmaEsSampler(
-        seed=ctx.seed, **{"warn_independent_sampling": False, **options}
+        seed=ctx.process_seed, **{"warn_independent_sampling": False, **options}
     )
 
 
@@ -107,13 +120,14 @@ def _cmaes(options, ctx):  # type: ignore[no-untyped-def]
 def _nsga2(options, ctx):  # type: ignore[no-untyped-def]
     import optuna
 
-    return optuna.samplers.NSGAIISampler(seed=ctx.seed, **options)
+    return optuna.samplers.NSGAIISampler(seed=ctx.process_seed, **options)
 
 
 @register_sampler("qmc", multi_objective=True)
 def _qmc(options, ctx):  # type: ignore[no-untyped-def]
     import optuna
 
+    # the QMC sequence is indexed by trial number: every worker must share the seed
     return optuna.samplers.QMCSampler(
         seed=ctx.seed, **{"warn_independent_sampling": False, **options}
     )
@@ -123,4 +137,6 @@ def _qmc(options, ctx):  # type: ignore[no-untyped-def]
 def _controller(options, ctx):  # type: ignore[no-untyped-def]
     from nas.samplers._controller import ControllerSampler
 
+    # the policy is a function of the seed and the finished trials, and each trial's draws
+    # are keyed by its number: every worker and resume must share the study's seed
     return ControllerSampler(seed=ctx.seed, **options)

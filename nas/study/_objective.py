@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from nas.space import SearchSpace
 from nas.study._artifacts import TrialArtifacts
 from nas.study._interrupt import GracefulInterrupt, StopOnInterrupt
 from nas.study._recipe import Constraints, Objective
+from nas.study._recovery import retried_from
+from nas.study._workers import worker_label
 
 _log = logging.getLogger("nas.study")
 
@@ -47,7 +50,8 @@ class TrialSettings:
     objectives: tuple[Objective, ...]
     constraints: Constraints
     trial_timeout: float | None  # seconds of training; longer trials are pruned
-    seed: int  # trial seed = seed + trial number
+    seed: int  # trial seed = seed + trial number (a retried trial's: of the one it re-runs)
+    precision: str | None = None  # None: bf16-mixed on GPUs that support it, else 32-true
 
 
 def library_versions() -> dict[str, str]:
@@ -80,6 +84,8 @@ class TrialObjective:
         self.space, self.dataset, self.settings = space, dataset, settings
         self.interrupt, self.artifacts = interrupt, artifacts
         self._versions = library_versions()
+        self._worker = worker_label()
+        self._gpus = os.environ.get("CUDA_VISIBLE_DEVICES")  # a worker pinned to its GPU(s)
 
     def _fail(self, trial: optuna.Trial, reason: str) -> TrialFailed:
         trial.set_user_attr(FAIL_REASON, reason)
@@ -100,13 +106,19 @@ class TrialObjective:
 
         s = self.settings
         trial.set_user_attr("versions", self._versions)
+        trial.set_user_attr("worker", self._worker)
+        if self._gpus is not None:
+            trial.set_user_attr("cuda_visible_devices", self._gpus)
+        original = retried_from(trial)
+        if original is not None:  # a crashed trial's re-run trains exactly as it would have
+            trial.set_user_attr("retry_of", original)
         try:
             arch = self.space.sample(trial)
         except NASError as exc:
             raise self._fail(trial, f"invalid parameters: {exc}") from None
         trial.set_user_attr(ARCHITECTURE, arch.to_dict())
         trial.set_user_attr(SUMMARY, arch.summary())
-        seed = s.seed + trial.number
+        seed = s.seed + (trial.number if original is None else original)
         trial.set_user_attr("seed", seed)
         self._check_interrupt(trial)
 
@@ -138,7 +150,7 @@ class TrialObjective:
             from optuna_integration import PyTorchLightningPruningCallback
 
             callbacks.append(PyTorchLightningPruningCallback(trial, monitor=s.objectives[0].metric))
-        options = TrainOptions(seed=seed, max_time_s=s.trial_timeout)
+        options = TrainOptions(seed=seed, max_time_s=s.trial_timeout, precision=s.precision)
         try:
             result, trained = train_architecture(
                 arch, self.dataset, options, model=model, callbacks=callbacks

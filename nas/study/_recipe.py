@@ -28,6 +28,7 @@ from nas.data import list_datasets
 from nas.samplers import list_samplers
 from nas.study._artifacts import ArtifactSettings
 from nas.study._pruners import list_pruners
+from nas.study._recovery import RecoverySettings
 from nas.study._storage import SQLITE_PREFIX, sqlite_file
 
 # metric -> (direction, tasks it applies to). "params", "flops" and "latency_ms" are costs.
@@ -41,6 +42,7 @@ METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "latency_ms": ("minimize", ("classification", "regression")),
 }
 DIRECTIONS = ("maximize", "minimize")
+PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")  # Lightning's names
 T = TypeVar("T")
 
 
@@ -109,6 +111,13 @@ class _Settings:
         nullable=True,
     )
     seed: int = option(0, "seeds the sampler and each trial's training (seed + trial number)")
+    precision: str | None = option(
+        None,
+        "training precision; null: bf16-mixed on GPUs that support it, else 32-true",
+        kind=str,
+        choices=PRECISIONS,
+        nullable=True,
+    )
     storage: str | None = option(
         None, "SQLAlchemy URL; default sqlite:///studies/nas.db", kind=str, nullable=True
     )
@@ -131,7 +140,9 @@ class StudyRecipe:
     trial_timeout: float | None
     seed: int
     storage: str | None
+    precision: str | None = None
     artifacts: ArtifactSettings = field(default_factory=ArtifactSettings)
+    recovery: RecoverySettings = field(default_factory=RecoverySettings)
     source: str = "<memory>"
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,7 +160,9 @@ class StudyRecipe:
             "timeout": self.timeout,
             "trial_timeout": self.trial_timeout,
             "seed": self.seed,
+            "precision": self.precision,
             "artifacts": config_to_dict(self.artifacts),
+            "recovery": config_to_dict(self.recovery),
             "source": self.source,
         }
 
@@ -161,6 +174,7 @@ ROOT_KEYS = (
     "objectives",
     "constraints",
     "artifacts",
+    "recovery",
 )
 
 
@@ -190,6 +204,12 @@ def parse_recipe(
         raise RecipeError(f"{source}: study: expected a non-empty name")
     constraints = _section(doc, "constraints", Constraints, source)
     artifacts = _section(doc, "artifacts", ArtifactSettings, source)
+    recovery = _section(doc, "recovery", RecoverySettings, source)
+    if recovery.grace_period <= recovery.heartbeat_interval:
+        raise RecipeError(
+            f"{source}: recovery.grace_period: {recovery.grace_period} s must be longer than "
+            f"heartbeat_interval ({recovery.heartbeat_interval} s), or every trial looks crashed"
+        )
     if artifacts.dir is not None:
         artifacts = replace(artifacts, dir=str(_resolve(artifacts.dir, base)))
     return StudyRecipe(
@@ -206,7 +226,9 @@ def parse_recipe(
         trial_timeout=settings.trial_timeout,
         seed=settings.seed,
         storage=_resolve_storage(settings.storage, base),
+        precision=settings.precision,
         artifacts=artifacts,
+        recovery=recovery,
         source=source,
     )
 

@@ -3,6 +3,10 @@
 recipe = load_recipe("studies/quickstart.yaml")
 outcome = run_search(recipe)
 print(outcome.study_name, outcome.n_complete)
+
+Any number of processes may run this on one study at once (``nas worker``, ``nas search
+--workers``): Optuna's storage hands out trial numbers atomically, each process samples
+with a seed stream of its own, and crashed trials are failed and retried (see _recovery).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import TYPE_CHECKING
 from nas._errors import RecipeError
 from nas.study._artifacts import ARTIFACT_DIR_ATTR, default_artifact_dir
 from nas.study._recipe import StudyRecipe, resolve_objectives
+from nas.study._recovery import fail_stale_trials
 from nas.study._storage import default_storage, mask_password, open_storage
 
 if TYPE_CHECKING:
@@ -48,12 +53,19 @@ class PreparedSearch:
     storage_url: str
 
 
-def prepare_search(recipe: StudyRecipe) -> PreparedSearch:
+def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> PreparedSearch:
     """Validate the recipe against its space and data, and open/create the study.
 
     Everything that can be wrong with a recipe (missing space, unknown sampler, an
     objective that does not fit the data, a study with other directions) fails here,
-    before any trial starts.
+    before any trial starts. Trials left RUNNING by a crashed process are failed and
+    queued for a retry here too.
+
+    Args:
+        recipe: the validated recipe.
+        worker: None for a search that owns the study (it records the recipe and space on
+            it); a worker index for a process joining a study, which must then hold the same
+            search space (an index of its own gives each worker its own seed stream).
     """
     import optuna
 
@@ -68,7 +80,7 @@ def prepare_search(recipe: StudyRecipe) -> PreparedSearch:
     recipe = replace(recipe, objectives=objectives)
     directions = [o.direction for o in objectives]
     url = recipe.storage or default_storage()
-    storage = open_storage(url)
+    storage = open_storage(url, recipe.recovery)
 
     existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage)}
     previous = existing.get(recipe.study)
@@ -80,9 +92,17 @@ def prepare_search(recipe: StudyRecipe) -> PreparedSearch:
                 f"with directions {had}, this recipe asks for {directions}; "
                 "pick another study name"
             )
+        stored_space = previous.user_attrs.get("space")
+        if worker is not None and stored_space is not None and stored_space != space.text:
+            raise RecipeError(
+                f"{recipe.source}: study {recipe.study!r} in {mask_password(url)} was created "
+                f"from a different search space than {recipe.space}; every worker of a study "
+                "must use the same recipe and space"
+            )
     n_existing = previous.n_trials if previous is not None else 0
-    # a resumed run draws a fresh seed stream, so a seeded sampler doesn't repeat itself
-    context = SamplerContext(seed=recipe.seed + n_existing, n_objectives=len(objectives))
+    # workers start together and see the same n_existing: their index tells them apart
+    stream = (n_existing,) if worker is None else (n_existing, worker + 1)
+    context = SamplerContext(seed=recipe.seed, n_objectives=len(objectives), stream=stream)
     sampler = make_sampler(
         recipe.sampler.name, recipe.sampler.options, context, f"{recipe.source}: sampler"
     )
@@ -95,15 +115,17 @@ def prepare_search(recipe: StudyRecipe) -> PreparedSearch:
         directions=directions,
         load_if_exists=True,
     )
-    study.set_metric_names([o.metric for o in objectives])
-    study.set_user_attr("recipe", recipe.to_dict())
-    study.set_user_attr("space", space.text)
-    study.set_user_attr("data", dataset.describe())
-    if recipe.artifacts.enabled:
-        directory = (
-            Path(recipe.artifacts.dir) if recipe.artifacts.dir else default_artifact_dir(url)
-        )
-        study.set_user_attr(ARTIFACT_DIR_ATTR, str(directory))
+    if worker is None or previous is None:
+        study.set_metric_names([o.metric for o in objectives])
+        study.set_user_attr("recipe", recipe.to_dict())
+        study.set_user_attr("space", space.text)
+        study.set_user_attr("data", dataset.describe())
+        if recipe.artifacts.enabled:
+            directory = (
+                Path(recipe.artifacts.dir) if recipe.artifacts.dir else default_artifact_dir(url)
+            )
+            study.set_user_attr(ARTIFACT_DIR_ATTR, str(directory))
+    fail_stale_trials(study)
     return PreparedSearch(recipe, study, space, dataset, url)
 
 
@@ -113,11 +135,17 @@ def run_search(
     on_trial: TrialHook | None = None,
     on_interrupt: Callable[[], None] | None = None,
     prepared: PreparedSearch | None = None,
+    study_total: int | None = None,
 ) -> SearchOutcome:
     """Run ``recipe.n_trials`` more trials (or until ``recipe.timeout``) on its study.
 
     Ctrl-C stops the running trial after its current batch and marks it FAIL; completed
     trials are never lost, and running the same recipe again resumes the study.
+
+    Args:
+        study_total: instead of ``recipe.n_trials`` more trials from this process, run
+            until the study holds this many finished trials, whoever runs them (how a pool
+            of workers shares one budget; trials in flight when it is reached still finish).
     """
     import optuna
     from optuna.trial import TrialState
@@ -128,10 +156,15 @@ def run_search(
     prepared = prepared or prepare_search(recipe)
     recipe, study = prepared.recipe, prepared.study
     settings = TrialSettings(
-        recipe.objectives, recipe.constraints, recipe.trial_timeout, recipe.seed
+        recipe.objectives, recipe.constraints, recipe.trial_timeout, recipe.seed, recipe.precision
     )
     finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
     before = len(study.get_trials(deepcopy=False, states=finished))
+    n_trials = recipe.n_trials
+    callbacks: list[TrialHook] = []
+    if study_total is not None:
+        n_trials = max(0, study_total - before)  # an upper bound; the callback stops sooner
+        callbacks.append(optuna.study.MaxTrialsCallback(study_total, states=finished))
 
     interrupted = False
     with GracefulInterrupt(on_first=on_interrupt) as interrupt:
@@ -139,33 +172,34 @@ def run_search(
         if recipe.artifacts.enabled:
             from nas.study._artifacts import TrialArtifacts
 
-            directory = Path(study.user_attrs[ARTIFACT_DIR_ATTR])
+            stored = study.user_attrs.get(ARTIFACT_DIR_ATTR)
+            directory = Path(stored) if stored else default_artifact_dir(prepared.storage_url)
             artifacts = TrialArtifacts(directory, recipe.artifacts.weights)
         objective = TrialObjective(prepared.space, prepared.dataset, settings, interrupt, artifacts)
 
+        ran: list[int] = []
+
         def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+            ran.append(trial.number)
             if on_trial is not None:
                 on_trial(study, trial)
             if interrupt.requested:
                 study.stop()
 
         try:
-            study.optimize(
-                objective,
-                n_trials=recipe.n_trials,
-                timeout=recipe.timeout,
-                catch=(TrialFailed,),
-                callbacks=[after_trial],
-            )
-        except KeyboardInterrupt:
+            if n_trials != 0:
+                study.optimize(
+                    objective,
+                    n_trials=n_trials,
+                    timeout=recipe.timeout,
+                    catch=(TrialFailed,),
+                    callbacks=[*callbacks, after_trial],
+                )
+        except KeyboardInterrupt:  # raised out of a running trial, which Optuna marked FAIL
             interrupted = True
+            ran.append(-1)
         interrupted = interrupted or interrupt.requested
-    trials = study.get_trials(deepcopy=False)
-    n_complete = sum(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
     return SearchOutcome(
-        recipe.study,
-        mask_password(prepared.storage_url),
-        len(trials) - before,
-        interrupted,
-        n_complete,
+        recipe.study, mask_password(prepared.storage_url), len(ran), interrupted, n_complete
     )

@@ -2,12 +2,20 @@
 
 SQLite (embedded, one file) by default; any SQLAlchemy URL otherwise (postgresql://,
 mysql://). Printed URLs always have their password masked.
+
+SQLite serves the workers of one machine: the file is switched to write-ahead logging
+(readers never block the writer) and every connection waits up to a minute for the write
+lock instead of failing with "database is locked". Workers on several machines need a
+server (PostgreSQL, MySQL): SQLite's locking is unreliable on network file systems.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,9 +24,13 @@ from nas._errors import StorageError
 if TYPE_CHECKING:
     import optuna
 
+    from nas.study._recovery import RecoverySettings
+
 DEFAULT_STORAGE = "sqlite:///studies/nas.db"  # relative to the working directory
 STORAGE_ENV = "NAS_STORAGE"  # overrides the default, keeps passwords out of shell history
 SQLITE_BUSY_TIMEOUT_S = 60  # how long SQLite waits for a lock before "database is locked"
+# URL scheme -> the pip extra that installs its driver
+DRIVER_EXTRAS = {"postgresql": "postgres", "mysql": "mysql"}  # see pyproject.toml
 
 
 def default_storage() -> str:
@@ -42,24 +54,71 @@ def mask_password(url: str) -> str:
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
-def open_storage(url: str) -> optuna.storages.RDBStorage:
+def open_storage(url: str, recovery: RecoverySettings | None = None) -> optuna.storages.RDBStorage:
     """Open (creating if needed) the study store at ``url``.
+
+    Args:
+        url: SQLAlchemy URL.
+        recovery: turn on heartbeats and the retry of crashed trials (searches and workers);
+            None for read-only use (``nas best``, ``nas export``, the dashboard).
 
     Raises:
         StorageError: the URL is malformed, its driver is missing, or the server refuses.
     """
-    import optuna
 
     engine_kwargs: dict = {}
+    path = sqlite_file(url)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _use_wal(path)
     if url.startswith(SQLITE_PREFIX):
-        path = sqlite_file(url)
-        if path is not None:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+    options: dict = {}
+    if recovery is not None:
+        from nas.study._recovery import storage_options
+
+        options = storage_options(recovery)
     try:
-        return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
+        return _create(url, engine_kwargs, options)
+    except ImportError:
+        scheme = url.split(":", 1)[0].split("+", 1)[0]
+        extra = DRIVER_EXTRAS.get(scheme)
+        hint = f"pip install 'nas[{extra}]'" if extra else "install its SQLAlchemy driver"
+        raise StorageError(
+            f"cannot open storage {mask_password(url)}: the database driver for {scheme!r} "
+            f"is not installed; {hint}"
+        ) from None
     except Exception as exc:  # SQLAlchemy raises several unrelated types for bad URLs
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StorageError(
             f"cannot open storage {mask_password(url)}: {mask_password(reason)}"
         ) from None
+
+
+SCHEMA_RACE_RETRIES = 5  # workers started together on a new store all try to create its tables
+
+
+def _create(url: str, engine_kwargs: dict, options: dict) -> optuna.storages.RDBStorage:
+    import optuna
+    import sqlalchemy.exc
+
+    for attempt in range(SCHEMA_RACE_RETRIES):
+        try:
+            return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **options)
+        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+            # another process created the tables (or their version row) first; once it is
+            # done, opening finds them
+            if attempt == SCHEMA_RACE_RETRIES - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1) + random.random() * 0.2)
+    raise AssertionError("unreachable")
+
+
+def _use_wal(path: str) -> None:
+    """Switch a SQLite file to write-ahead logging (persistent, so once per file is enough)."""
+    try:
+        with sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+        connection.close()
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot open SQLite store {path}: {exc}") from None

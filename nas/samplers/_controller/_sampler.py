@@ -11,11 +11,13 @@ bonus. It works with any define-by-run objective, not only nas search spaces::
 
 **The policy is never lost or forked.** It is a deterministic function of the seed and of
 the finished trials, learned from in trial-number order (only the finished prefix: a
-trial that is still running holds back the ones after it). Each process that samples for
-a study first catches up on the trials it has not learned from yet, so a study resumed in
-a new process, or shared by several workers on one storage, continues from the same
-policy. Each trial stores its decision order and diagnostics in the ``controller`` user
-attr (one storage write per trial); the rest is recomputed from its params.
+trial that is still running holds back the ones after it; one whose worker died is failed
+by the study's heartbeat check, skipped, and learned from through its retry). Each
+process that samples for a study first catches up on the trials it has not learned from
+yet, so a study resumed in a new process, or shared by several workers on one storage,
+continues from the same policy. Each trial stores its decision order and diagnostics in
+the ``controller`` user attr (one storage write per trial); the rest is recomputed from
+its params.
 """
 
 from __future__ import annotations
@@ -139,9 +141,9 @@ class ControllerSampler(BaseSampler):
             self._learned += 1
 
     def _decisions_of(self, trial: FrozenTrial) -> list[tuple[Decision, int]]:
-        names = trial.user_attrs.get(ATTR, {}).get("decisions")
-        if names is None:  # sampled elsewhere or crashed before after_trial: stored order
-            names = list(trial.params)
+        # none recorded: sampled elsewhere, or re-run with fixed params (a crashed trial's
+        # retry): learn from its params in their stored (suggest) order
+        names = trial.user_attrs.get(ATTR, {}).get("decisions") or list(trial.params)
         out = []
         for name in names:
             if name not in trial.distributions:
@@ -155,6 +157,10 @@ class ControllerSampler(BaseSampler):
         return out
 
     def _learn(self, study: Study, trial: FrozenTrial) -> None:
+        if trial.state == TrialState.FAIL and ATTR not in trial.user_attrs:
+            # its process died before reporting (SIGKILL, a lost machine): not the
+            # architecture's fault, and the retry of its params is learned from instead
+            return
         reward = self._rewards.score(
             trial.state, trial.values, trial.constraints, study.directions, record=True
         )

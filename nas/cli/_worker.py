@@ -1,0 +1,97 @@
+"""``nas worker``: join a study and run trials on it, alongside any number of other workers."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from nas.cli._app import app, console
+from nas.cli._search import (
+    INTERRUPTED_EXIT,
+    _apply_overrides,
+    _trial_line,
+    quiet_libraries,
+    storage_url,
+)
+
+
+@app.command()
+def worker(
+    recipe_file: Path = typer.Argument(
+        ..., metavar="STUDY.yaml", help="The study's recipe (the same file for every worker)."
+    ),
+    storage: str | None = typer.Option(
+        None,
+        "--storage",
+        help="SQLAlchemy URL of the shared store (default: $NAS_STORAGE, then the recipe's).",
+    ),
+    n_trials: int | None = typer.Option(
+        None,
+        "--n-trials",
+        min=1,
+        help="Trials this worker runs (default: until the study has the recipe's n_trials).",
+    ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", min=0.0, help="Seconds this worker runs."
+    ),
+    study_name: str | None = typer.Option(None, "--study-name", help="Study name in the store."),
+    sampler: str | None = typer.Option(None, "--sampler", help="Override the recipe's sampler."),
+    seed: int | None = typer.Option(None, "--seed", help="The study's seed."),
+    worker_index: int | None = typer.Option(
+        None, "--worker-index", min=0, help="Distinct per worker (default: from host and pid)."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", help="Print errors only."),
+) -> None:
+    """Join a study (creating it if needed) and run trials until its budget is spent.
+
+    Start one per GPU or machine, under Slurm, Kubernetes or by hand; they share the study
+    through its storage (PostgreSQL or MySQL across machines) and pick up trials that a
+    crashed worker left behind.
+    """
+    from nas.study import load_recipe, mask_password
+    from nas.study._search import prepare_search, run_search
+    from nas.study._workers import unnamed_worker, worker_label
+
+    quiet_libraries()
+    recipe = _apply_overrides(
+        load_recipe(recipe_file),
+        n_trials=n_trials,
+        timeout=timeout,
+        storage=storage_url(storage),
+        study=study_name,
+        sampler=sampler,
+        seed=seed,
+    )
+    index = worker_index if worker_index is not None else unnamed_worker()
+    prepared = prepare_search(recipe, worker=index)
+    r = prepared.recipe
+    budget = (
+        f"{n_trials} trials"
+        if n_trials is not None
+        else f"until the study has {r.n_trials} trials"
+        if r.n_trials is not None
+        else "until the timeout"
+    )
+    if not quiet:
+        console.print(
+            f"[bold]worker[/] {worker_label()} joined study {r.study} in "
+            f"{mask_password(prepared.storage_url)} ({budget})",
+            highlight=False,
+        )
+
+    def on_trial(study: object, trial: object) -> None:
+        if not quiet:
+            console.print(_trial_line(study, trial), highlight=False)
+
+    # --n-trials: this worker's own count; else the recipe's n_trials is the study's total
+    total = None if n_trials is not None else r.n_trials
+    outcome = run_search(r, prepared=prepared, on_trial=on_trial, study_total=total)
+    if outcome.interrupted:
+        sys.exit(INTERRUPTED_EXIT)
+    if not quiet:
+        console.print(
+            f"Worker ran {outcome.new_trials} trials ({outcome.n_complete} complete in the study).",
+            highlight=False,
+        )

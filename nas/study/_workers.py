@@ -1,0 +1,216 @@
+"""Several trials at once on one machine: worker processes sharing one study.
+
+``nas search --workers N`` prepares the study, then starts N ``nas worker`` processes on it
+and reports their trials as they finish. Each worker is an ordinary Optuna worker on the
+study's storage, exactly like one started by hand, by Slurm or by Kubernetes on another
+machine: the storage hands out trial numbers atomically, so no coordinator is needed.
+
+GPUs: ``--devices 0,1`` gives each worker one GPU through ``CUDA_VISIBLE_DEVICES`` (round
+robin); ``--trials-per-gpu K`` runs K workers per GPU, which pays off for small models
+that leave a GPU mostly idle. CPU threads are divided among the workers so N workers do
+not oversubscribe the cores.
+
+Ctrl-C: the workers run in process groups of their own, so the terminal's Ctrl-C reaches
+only this process, which passes each press on: the first stops every worker's running
+trial after its current batch, a second aborts them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from nas._errors import NASError, RecipeError
+from nas.study._storage import STORAGE_ENV, mask_password, sqlite_file
+
+if TYPE_CHECKING:
+    import optuna
+
+    from nas.study._search import PreparedSearch, SearchOutcome
+
+SQLITE_MAX_WORKERS = 8  # beyond this, writers queue on SQLite's single lock: use PostgreSQL
+POLL_S = 1.0  # how often the launcher looks for finished trials
+THREAD_ENVS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")  # torch's intra-op thread pools
+
+
+def worker_label() -> str:
+    """``host:pid`` of this process, recorded on each trial it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def unnamed_worker() -> int:
+    """A worker index for a process started without one (by Slurm or Kubernetes, say)."""
+    return zlib.crc32(worker_label().encode())
+
+
+@dataclass(frozen=True)
+class WorkerPlan:
+    """Which processes ``nas search`` starts."""
+
+    devices: tuple[str | None, ...]  # per worker: its CUDA_VISIBLE_DEVICES (None: inherited)
+    threads: int  # CPU threads per worker
+
+    @property
+    def n_workers(self) -> int:
+        return len(self.devices)
+
+
+def plan_workers(
+    workers: int | None,
+    devices: Sequence[str] | None,
+    trials_per_gpu: int | None,
+    *,
+    cpu_count: int,
+    gpu_count: int,
+) -> WorkerPlan:
+    """Turn ``--workers``, ``--devices`` and ``--trials-per-gpu`` into one plan.
+
+    ``--devices`` without ``--workers`` means ``len(devices) * trials_per_gpu`` workers;
+    ``--trials-per-gpu`` without ``--devices`` uses every visible GPU.
+    """
+    if devices is not None:
+        devices = [d.strip() for d in devices]
+        if not devices or any(not d for d in devices):
+            raise RecipeError("--devices: expected GPU indices such as 0,1")
+        if gpu_count == 0:
+            raise RecipeError(
+                f"--devices {','.join(devices)}: no GPU is visible here; on CPU use --workers N"
+            )
+        unknown = [d for d in devices if d.isdigit() and int(d) >= gpu_count]
+        if unknown:
+            raise RecipeError(
+                f"--devices: GPU {unknown[0]} does not exist; this machine has {gpu_count} "
+                f"(0-{gpu_count - 1})"
+            )
+    elif trials_per_gpu is not None:
+        if gpu_count == 0:
+            raise RecipeError("--trials-per-gpu: no GPU is visible here; on CPU use --workers N")
+        devices = [str(i) for i in range(gpu_count)]
+    if devices is None:
+        n = workers or 1
+        return WorkerPlan((None,) * n, threads=max(1, cpu_count // n))
+    per_gpu = trials_per_gpu or 1
+    n = len(devices) * per_gpu
+    if workers is not None and workers != n:
+        raise RecipeError(
+            f"--workers {workers} does not match {len(devices)} GPU(s) x --trials-per-gpu "
+            f"{per_gpu} = {n} workers; give --workers or --devices/--trials-per-gpu"
+        )
+    return WorkerPlan(tuple(devices[i % len(devices)] for i in range(n)), max(1, cpu_count // n))
+
+
+def check_storage_for(plan: WorkerPlan, storage_url: str) -> None:
+    """Refuse more local workers than SQLite serves well."""
+    if sqlite_file(storage_url) is not None and plan.n_workers > SQLITE_MAX_WORKERS:
+        raise RecipeError(
+            f"--workers {plan.n_workers}: SQLite serves at most {SQLITE_MAX_WORKERS} workers "
+            "on one machine; for more, put the study on PostgreSQL: --storage "
+            "postgresql://USER@HOST/DB (see the README, 'Many workers')"
+        )
+
+
+def split_trials(n_trials: int | None, n_workers: int) -> list[int | None]:
+    """``n_trials`` shared as evenly as possible (None: each runs until the timeout)."""
+    if n_trials is None:
+        return [None] * n_workers
+    return [n_trials // n_workers + (i < n_trials % n_workers) for i in range(n_workers)]
+
+
+def launch_workers(
+    prepared: PreparedSearch,
+    plan: WorkerPlan,
+    worker_args: Sequence[str],
+    *,
+    on_trial: Callable[[optuna.Study, optuna.trial.FrozenTrial], None] | None = None,
+    on_interrupt: Callable[[], None] | None = None,
+) -> SearchOutcome:
+    """Run ``prepared``'s trials in ``plan.n_workers`` ``nas worker`` processes.
+
+    Args:
+        prepared: the study, already created (so the workers only join it).
+        plan: devices and threads of each worker.
+        worker_args: the recipe file and the overrides every worker gets (``--sampler``,
+            ``--seed``, ``--timeout``); the storage URL travels in ``$NAS_STORAGE`` so its
+            password never shows in a process list.
+    """
+    from optuna.trial import TrialState
+
+    from nas.study._interrupt import GracefulInterrupt
+    from nas.study._search import SearchOutcome
+
+    study, recipe = prepared.study, prepared.recipe
+    finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+    seen = {t.number for t in study.get_trials(deepcopy=False, states=finished)}
+    before = len(seen)
+    processes: list[subprocess.Popen[bytes]] = []
+    shares = split_trials(recipe.n_trials, plan.n_workers)
+    for index, (device, share) in enumerate(zip(plan.devices, shares, strict=True)):
+        if share == 0:
+            continue
+        env = {**os.environ, STORAGE_ENV: prepared.storage_url}
+        for name in THREAD_ENVS:
+            env.setdefault(name, str(plan.threads))
+        if device is not None:
+            env["CUDA_VISIBLE_DEVICES"] = device
+        command = [sys.executable, "-m", "nas", "worker", *worker_args]
+        command += ["--study-name", recipe.study, "--worker-index", str(index), "--quiet"]
+        if share is not None:
+            command += ["--n-trials", str(share)]
+        processes.append(subprocess.Popen(command, env=env, start_new_session=True))
+
+    def report_new() -> None:
+        for trial in study.get_trials(deepcopy=False, states=finished):
+            if trial.number not in seen:
+                seen.add(trial.number)
+                if on_trial is not None:
+                    on_trial(study, trial)
+
+    def forward_interrupt() -> None:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+
+    def first_interrupt() -> None:
+        if on_interrupt is not None:
+            on_interrupt()
+        forward_interrupt()
+
+    interrupted = False
+    with GracefulInterrupt(on_first=first_interrupt) as interrupt:
+        try:
+            while any(p.poll() is None for p in processes):
+                report_new()
+                time.sleep(POLL_S)
+        except KeyboardInterrupt:  # the second Ctrl-C: abort the workers' trials now
+            interrupted = True
+            forward_interrupt()
+            for process in processes:
+                process.wait()
+        interrupted = interrupted or interrupt.requested
+    report_new()
+    failed = [
+        (i, p.returncode) for i, p in enumerate(processes) if p.returncode not in (0, 130, -2)
+    ]
+    if failed and not interrupted:
+        codes = ", ".join(f"worker {i}: exit {code}" for i, code in failed)
+        raise NASError(
+            f"{len(failed)} of {len(processes)} workers failed ({codes}; their errors are "
+            f"printed above); the trials they completed are stored in "
+            f"{mask_password(prepared.storage_url)}"
+        )
+    n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
+    return SearchOutcome(
+        recipe.study,
+        mask_password(prepared.storage_url),
+        len(seen) - before,
+        interrupted,
+        n_complete,
+    )
