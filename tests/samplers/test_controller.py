@@ -180,3 +180,69 @@ def test_two_workers_on_one_sqlite_file_share_one_policy(tmp_path):
     # each worker learned from trials the other one ran
     learned = [t.user_attrs["controller"]["learned_from"] for t in study.trials]
     assert max(learned) >= 25
+
+
+# ---- cost: the work per trial must not grow with the study ------------------------------
+def test_learning_from_a_whole_sequence_equals_the_step_by_step_policy():
+    import torch
+
+    from nas.samplers._controller._policy import Policy
+
+    policy = Policy(hidden=16, temperature=1.3, tanh_constant=2.5, seed=0)
+    sizes = {"a": 3, "b": 5, "c": 2}
+    for key, n in sizes.items():
+        policy.ensure(key, n)
+    keys, indices = ["a", "b", "a", "c", "b"], [2, 4, 0, 1, 3]
+    state, log_prob, entropy = policy.initial(), torch.zeros(()), torch.zeros(())
+    for key, index in zip(keys, indices, strict=True):
+        logits, state = policy.step(state, key)
+        log_p = torch.log_softmax(logits, -1)
+        log_prob, entropy = log_prob + log_p[index], entropy - (log_p.exp() * log_p).sum()
+        state = policy.feed(state, key, index)
+    fused_log_prob, fused_entropy = policy.sequence(keys, indices)
+    assert fused_log_prob.item() == pytest.approx(log_prob.item(), abs=1e-5)
+    assert fused_entropy.item() == pytest.approx(entropy.item(), abs=1e-5)
+    params = list(policy.parameters())
+    slow = torch.autograd.grad(log_prob + 0.1 * entropy, params, allow_unused=True)
+    fast = torch.autograd.grad(fused_log_prob + 0.1 * fused_entropy, params, allow_unused=True)
+    for a, b in zip(slow, fast, strict=True):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert torch.allclose(a, b, atol=1e-6)
+
+
+def _count_reads(study, objective, n_trials):
+    reads = []
+    get_trials = study._storage.get_all_trials
+    study._storage.get_all_trials = lambda *a, **k: reads.append(1) or get_trials(*a, **k)
+    study.optimize(objective, n_trials=n_trials)
+    return len(reads)
+
+
+def _three_params(trial):
+    return (trial.suggest_float("lr", 1e-4, 1.0, log=True) + trial.suggest_int("n", 0, 3)
+            + trial.suggest_float("wd", 1e-6, 1e-2, log=True))  # fmt: skip
+
+
+def test_a_trial_reads_the_storage_once_and_the_inner_sampler_sees_a_window():
+    import torch
+
+    study = optuna.create_study(sampler=ControllerSampler(seed=0, inner_window=5))
+    study.optimize(_three_params, n_trials=12)
+    seen = []
+    inner = study.sampler._inner
+    original = inner.sample_independent
+
+    def spy(view, trial, name, dist):
+        seen.append(len(view._get_trials(deepcopy=False, states=None)))
+        return original(view, trial, name, dist)
+
+    inner.sample_independent = spy
+    threads = torch.get_num_threads()
+    reads = _count_reads(study, _three_params, 3)
+    assert seen == [5] * 6  # the last 5 trials, whatever the study's size
+    assert torch.get_num_threads() == threads  # the policy's single-thread section restored it
+    # one storage read per trial on top of what Optuna itself does (RandomSampler: none)
+    floor = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    floor.optimize(_three_params, n_trials=12)
+    assert reads == _count_reads(floor, _three_params, 3) + 3

@@ -65,15 +65,57 @@ class Policy(nn.Module):
         zeros = torch.zeros(1, self.hidden)
         return RolloutState(zeros, zeros.clone(), self.start)
 
+    # step and feed call the functional ops directly: the modules' call overhead was most of
+    # a step's cost (one step per suggest call, and again per decision when learning)
     def step(self, state: RolloutState, key: str) -> tuple[torch.Tensor, RolloutState]:
         """Logits of decision ``key`` and the advanced LSTM state (input not yet set)."""
-        h, c = self.cell(state.x, (state.h, state.c))
-        logits = self.heads[self._names[key]](h).squeeze(0) / self.temperature
+        cell = self.cell
+        h, c = torch.lstm_cell(
+            state.x, (state.h, state.c), cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh
+        )
+        head = self.heads[self._names[key]]
+        logits = torch.nn.functional.linear(h[0], head.weight, head.bias) / self.temperature
         if self.tanh_constant:
             logits = self.tanh_constant * torch.tanh(logits)
         return logits, RolloutState(h, c, state.x)
 
     def feed(self, state: RolloutState, key: str, index: int) -> RolloutState:
         """Set the next step's input to the embedding of this decision."""
-        x = self.embeddings[self._names[key]](torch.tensor([index]))
+        x = self.embeddings[self._names[key]].weight[index : index + 1]
         return RolloutState(state.h, state.c, x)
+
+    def sequence(self, keys: list[str], indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-probability and entropy of a whole decision sequence, in a dozen ops.
+
+        The same function as chaining :meth:`step` and :meth:`feed`, but the actions are
+        known, so every step's input is known up front: one fused LSTM call runs all steps,
+        and one matrix product with every used head stacked gives all logits (each step's
+        softmax is masked to its own head's rows). About 20x cheaper to differentiate than
+        the step-by-step graph, which is what learning from each trial costs.
+        """
+        names = [self._names[k] for k in keys]
+        order = list(dict.fromkeys(names))  # each head once, in first-use order
+        heads = [self.heads[n] for n in order]
+        sizes = [h.out_features for h in heads]
+        offsets = dict(zip(order, torch.tensor([0, *sizes[:-1]]).cumsum(0).tolist(), strict=True))
+        rows = torch.tensor([offsets[n] + i for n, i in zip(names, indices, strict=True)])
+        table = torch.cat([self.embeddings[n].weight for n in order])
+        x = torch.cat([self.start, table[rows[:-1]]]).unsqueeze(1)  # step t sees action t-1
+        zeros = torch.zeros(1, 1, self.hidden)
+        cell = self.cell
+        weights = [cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
+        out = torch.lstm(x, (zeros, zeros), weights, True, 1, 0.0, True, False, False)[0]
+        weight = torch.cat([h.weight for h in heads])
+        bias = torch.cat([h.bias for h in heads])
+        logits = torch.nn.functional.linear(out[:, 0], weight, bias) / self.temperature
+        if self.tanh_constant:
+            logits = self.tanh_constant * torch.tanh(logits)
+        columns = torch.arange(sum(sizes))
+        starts = torch.tensor([offsets[n] for n in names]).unsqueeze(1)
+        ends = starts + torch.tensor([self.heads[n].out_features for n in names]).unsqueeze(1)
+        mask = (columns >= starts) & (columns < ends)
+        # a finite fill (not -inf): exp(-1e9) is exactly 0 but keeps 0 * log p finite
+        log_p = torch.log_softmax(logits.masked_fill(~mask, -1e9), dim=1)
+        log_prob = log_p.gather(1, rows.unsqueeze(1)).sum()
+        entropy = -(log_p.exp() * log_p).sum()
+        return log_prob, entropy

@@ -23,7 +23,8 @@ its params.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,9 +44,53 @@ ATTR = "controller"  # user attr with the decision order and diagnostics
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run the policy's tiny tensor ops on one thread: with several, each op pays for waking
+    a thread pool (measured: a 100-tensor Adam update 9x slower on 2 busy cores)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+class _RecentTrials:
+    """A study as the inner sampler sees it: the trials read once at the start of the
+    trial, and of those only the last ``window``.
+
+    TPE reads the study's trials from the storage twice per suggest and scans all of them,
+    so a trial's cost would grow with the study (and cost a database query per numeric
+    parameter); through this view it is flat, and the inner sampler follows the region the
+    controller samples now.
+    """
+
+    def __init__(self, study: Study, trials: list[FrozenTrial], window: int | None) -> None:
+        self._study, self._trials, self._window = study, trials, window
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._study, name)
+
+    def _get_trials(
+        self,
+        deepcopy: bool = True,
+        states: Sequence[TrialState] | None = None,
+        use_cache: bool = False,
+    ) -> list[FrozenTrial]:
+        trials = [t for t in self._trials if states is None or t.state in states]
+        return trials if self._window is None else trials[-self._window :]
+
+    def get_trials(
+        self, deepcopy: bool = True, states: Sequence[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        return self._get_trials(deepcopy, states)
+
+
 @dataclass
 class _Rollout:
     state: RolloutState
+    trials: list[FrozenTrial] = field(default_factory=list)  # the study as before_trial read it
     names: list[str] = field(default_factory=list)
     log_prob: float = 0.0
     entropy: float = 0.0
@@ -69,6 +114,8 @@ class ControllerSampler(BaseSampler):
             (BENCHMARKS.md): it matched TPE's best value and beat it on recent trials.
         bins: number of bins for wide numeric ranges.
         inner_sampler: sampler for delegated numeric parameters (default: TPE).
+        inner_window: the inner sampler sees only this many most recent trials (None: all),
+            which keeps the cost of a trial flat as the study grows.
         failure_reward: reward of failed trials (rewards lie in [-1, 1]).
         infeasible_reward: reward of trials violating a constraint.
         objective_weights: weights of the per-objective ranks in multi-objective studies.
@@ -87,6 +134,7 @@ class ControllerSampler(BaseSampler):
         numeric: str = "inner",
         bins: int = 10,
         inner_sampler: BaseSampler | None = None,
+        inner_window: int | None = 200,
         failure_reward: float = -1.0,
         infeasible_reward: float = -1.0,
         objective_weights: Sequence[float] | None = None,
@@ -104,6 +152,7 @@ class ControllerSampler(BaseSampler):
         self._lr, self._entropy_weight, self._baseline_decay = lr, entropy_weight, baseline_decay
         self._numeric, self._bins = numeric, bins
         self._inner = inner_sampler or optuna.samplers.TPESampler(seed=self._seed)
+        self._window = inner_window
         self._reward_args = (failure_reward, infeasible_reward, objective_weights)
         self._lock = threading.RLock()
         self._rollouts: dict[int, _Rollout] = {}
@@ -113,7 +162,8 @@ class ControllerSampler(BaseSampler):
     def _reset(self) -> None:
         """Forget everything learned: the state a fresh process starts from."""
         self._policy = Policy(seed=self._seed, **self._config)
-        self._optimizer = torch.optim.Adam(self._policy.parameters(), lr=self._lr)
+        # one parameter group, multi-tensor updates: a step touches ~100 small tensors
+        self._optimizer = torch.optim.Adam(self._policy.parameters(), lr=self._lr, foreach=True)
         self._rewards = RankReward(*self._reward_args)
         self.baseline = 0.0
         self._learned = 0  # trials [0, _learned) have been learned from
@@ -122,7 +172,7 @@ class ControllerSampler(BaseSampler):
     def _ensure(self, decision: Decision) -> None:
         new = self._policy.ensure(decision.key, decision.n)
         if new:
-            self._optimizer.add_param_group({"params": new})
+            self._optimizer.param_groups[0]["params"].extend(new)
 
     def _decision(self, name: str, dist: BaseDistribution) -> Decision | None:
         if dist.single():
@@ -130,8 +180,11 @@ class ControllerSampler(BaseSampler):
         return decision_for(name, dist, self._bins, delegate_numeric=self._numeric == "inner")
 
     # ---- learning -----------------------------------------------------------------
-    def _catch_up(self, study: Study) -> None:
-        """Learn from finished trials not yet learned from, in trial-number order."""
+    def _catch_up(self, study: Study) -> list[FrozenTrial]:
+        """Learn from finished trials not yet learned from, in trial-number order.
+
+        Returns the study's trials, read once (the one storage read a trial costs here).
+        """
         if self._study_id != study._study_id:
             self._reset()
             self._study_id = study._study_id
@@ -139,6 +192,7 @@ class ControllerSampler(BaseSampler):
         while self._learned < len(trials) and trials[self._learned].state in _FINISHED:
             self._learn(study, trials[self._learned])
             self._learned += 1
+        return trials
 
     def _decisions_of(self, trial: FrozenTrial) -> list[tuple[Decision, int]]:
         # none recorded: sampled elsewhere, or re-run with fixed params (a crashed trial's
@@ -174,16 +228,11 @@ class ControllerSampler(BaseSampler):
 
     def _reinforce(self, decisions: list[tuple[Decision, int]], advantage: float) -> None:
         """One REINFORCE step: raise the log-probability of these decisions by advantage."""
-        state = self._policy.initial()
-        log_prob = torch.zeros(())
-        entropy = torch.zeros(())
-        for decision, index in decisions:
+        for decision, _ in decisions:
             self._ensure(decision)
-            logits, state = self._policy.step(state, decision.key)
-            log_p = torch.log_softmax(logits, dim=-1)
-            log_prob = log_prob + log_p[index]
-            entropy = entropy - (log_p.exp() * log_p).sum()
-            state = self._policy.feed(state, decision.key, index)
+        log_prob, entropy = self._policy.sequence(
+            [d.key for d, _ in decisions], [i for _, i in decisions]
+        )
         loss = -advantage * log_prob - self._entropy_weight * entropy
         self._optimizer.zero_grad()
         loss.backward()
@@ -193,7 +242,7 @@ class ControllerSampler(BaseSampler):
         """SHA-256 of the policy after catching up on ``study``: equal means same policy."""
         import hashlib
 
-        with self._lock:
+        with self._lock, _one_thread():
             self._catch_up(study)
             digest = hashlib.sha256()
             for name, tensor in sorted(self._policy.state_dict().items()):
@@ -208,7 +257,7 @@ class ControllerSampler(BaseSampler):
         decision = self._decision(name, distribution)
         if decision is None:
             raise ValueError(f"{name} is not a controller decision")
-        with self._lock, torch.no_grad():
+        with self._lock, torch.no_grad(), _one_thread():
             self._catch_up(study)
             self._ensure(decision)
             logits, _ = self._policy.step(self._policy.initial(), decision.key)
@@ -229,9 +278,9 @@ class ControllerSampler(BaseSampler):
         return {}
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
-        with self._lock:
-            self._catch_up(study)
-            self._rollouts[trial._trial_id] = _Rollout(self._policy.initial())
+        with self._lock, _one_thread():
+            trials = self._catch_up(study)
+            self._rollouts[trial._trial_id] = _Rollout(self._policy.initial(), trials)
         self._inner.before_trial(study, trial)
 
     def sample_independent(
@@ -242,11 +291,17 @@ class ControllerSampler(BaseSampler):
         param_distribution: BaseDistribution,
     ) -> Any:
         decision = self._decision(param_name, param_distribution)
+        rollout = self._rollouts.get(trial._trial_id)
+        if rollout is None:  # a trial that did not pass through before_trial
+            rollout = self._rollouts.setdefault(
+                trial._trial_id,
+                _Rollout(self._policy.initial(), study._get_trials(deepcopy=False, use_cache=True)),
+            )
         if decision is None:  # delegated numeric range (numeric="inner")
-            return self._inner.sample_independent(study, trial, param_name, param_distribution)
-        with self._lock, torch.no_grad():
+            view = _RecentTrials(study, rollout.trials, self._window)
+            return self._inner.sample_independent(view, trial, param_name, param_distribution)  # type: ignore[arg-type]
+        with self._lock, torch.no_grad(), _one_thread():
             self._ensure(decision)
-            rollout = self._rollouts.setdefault(trial._trial_id, _Rollout(self._policy.initial()))
             logits, state = self._policy.step(rollout.state, decision.key)
             log_p = torch.log_softmax(logits, dim=-1)
             probs = np.exp(log_p.double().numpy())

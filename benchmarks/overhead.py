@@ -1,0 +1,144 @@
+"""Platform overhead per trial as a study grows to 1000+ trials, with no training.
+
+Two levels, each on SQLite and (with ``--postgres URL``) PostgreSQL, for random search (the
+floor: the storage's own cost), TPE and the controller:
+
+* ``sample``: the trial samples the MNIST-1D search space (about 20 suggest calls, each
+  a storage write) and returns a synthetic score of its parameters, so the samplers have
+  something to learn. This is sampling plus storage, comparable with plain Optuna.
+* ``platform``: nas's real trial objective with the training step replaced by a stub:
+  sampling, storage, model build, cost (parameters, FLOPs, latency), user attrs and the
+  artifacts (note, diagram, weights). Everything a trial costs besides training.
+
+Prints the mean milliseconds per trial in windows of trials (flat = no O(n) work per trial)
+and each sampler's ratio to random search in the last window.
+
+    python benchmarks/overhead.py --trials 1000 [--postgres postgresql+psycopg://...]
+        [--levels sample platform] [--samplers random tpe controller]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from unittest import mock
+
+import optuna
+
+from nas.samplers import SamplerContext, make_sampler
+from nas.space import load_space
+from nas.study import open_storage
+
+ROOT = Path(__file__).resolve().parents[1]
+SPACE = ROOT / "search_spaces" / "mnist1d.yaml"
+
+
+def synthetic_score(arch) -> float:  # type: ignore[no-untyped-def]
+    """A smooth function of the architecture with a known good region (lr near 3e-3,
+    three feature blocks, AdamW), so the samplers have something to learn."""
+    score = -abs(math.log10(arch.train.lr) + 2.5)
+    score -= 0.1 * abs(len(arch.stages[0].blocks) - 3)
+    score += 0.05 * (arch.train.optimizer == "adamw")
+    return score
+
+
+def sample_objective(space):  # type: ignore[no-untyped-def]
+    def objective(trial: optuna.Trial) -> float:
+        return synthetic_score(space.sample(trial))
+
+    return objective
+
+
+def platform_objective(space, tmp: Path):  # type: ignore[no-untyped-def]
+    """nas's TrialObjective with train_architecture stubbed out (no epochs run)."""
+    from nas.data import load_dataset
+    from nas.study._artifacts import TrialArtifacts
+    from nas.study._objective import TrialObjective, TrialSettings
+    from nas.study._recipe import Constraints, Objective
+    from nas.training import TrainResult
+
+    dataset = load_dataset("mnist1d")
+
+    def fake_train(arch, data, options, *, model, callbacks):  # type: ignore[no-untyped-def]
+        score = synthetic_score(arch)
+        result = TrainResult(
+            task="classification", objective="val_acc", metrics={"val_acc": score},
+            history=[{"epoch": 0, "val_acc": score}], epochs_run=1, best_epoch=0,
+            stopped="completed", train_seconds=0.0, n_params=model.report.n_params,
+            flops=model.report.flops, device="cpu", precision="32-true", seed=options.seed,
+        )  # fmt: skip
+        return result, model
+
+    settings = TrialSettings((Objective("val_acc", "maximize"),), Constraints(), None, 0)
+    inner = TrialObjective(space, dataset, settings, None, TrialArtifacts(tmp / "artifacts", True))
+
+    def objective(trial: optuna.Trial) -> float:
+        with mock.patch("nas.training.train_architecture", fake_train):
+            return inner(trial)
+
+    return objective
+
+
+def run(level: str, sampler_name: str, url: str, trials: int, window: int, tmp: Path) -> list:
+    space = load_space(SPACE)
+    sampler = make_sampler(sampler_name, {}, SamplerContext(seed=0, n_objectives=1))
+    study = optuna.create_study(
+        storage=open_storage(url),
+        sampler=sampler,
+        direction="maximize",
+        study_name=f"{level}-{sampler_name}-{uuid.uuid4().hex[:6]}",
+    )
+    objective = sample_objective(space) if level == "sample" else platform_objective(space, tmp)
+    means = []
+    for _ in range(trials // window):
+        start = time.perf_counter()
+        study.optimize(objective, n_trials=window)
+        means.append((time.perf_counter() - start) / window * 1000)
+        print(f"  {level} {sampler_name} {url.split(':')[0]} {len(study.trials)}: "
+              f"{means[-1]:.1f} ms/trial", flush=True)  # fmt: skip
+    return means
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=1000)
+    parser.add_argument("--window", type=int, default=100)
+    parser.add_argument("--postgres", help="a PostgreSQL URL to measure too")
+    parser.add_argument("--levels", nargs="+", default=["sample", "platform"])
+    parser.add_argument("--samplers", nargs="+", default=["random", "tpe", "controller"])
+    args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    import warnings
+
+    warnings.filterwarnings("ignore")
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        stores = {"SQLite": f"sqlite:///{tmp}/overhead.db"}
+        if args.postgres:
+            stores["PostgreSQL"] = args.postgres
+        for level in args.levels:
+            for store, url in stores.items():
+                for name in args.samplers:
+                    results[level, store, name] = run(
+                        level, name, url, args.trials, args.window, Path(tmp)
+                    )
+    marks = [0, len(next(iter(results.values()))) // 2, -1]
+    print(f"\nms per trial (mean over windows of {args.window} trials), no training\n")
+    print("| level | store | sampler | "
+          + " | ".join(f"trials {m * args.window if m >= 0 else args.trials - args.window}"
+                       f"-{(m + 1) * args.window if m >= 0 else args.trials}" for m in marks)
+          + " | ratio to random (last window) |")  # fmt: skip
+    print("| --- | --- | --- |" + " --- |" * (len(marks) + 1))
+    for (level, store, name), means in results.items():
+        floor = results.get((level, store, "random"))
+        ratio = f"{means[-1] / floor[-1]:.2f}x" if floor else "-"
+        cells = " | ".join(f"{means[m]:.1f}" for m in marks)
+        print(f"| {level} | {store} | {name} | {cells} | {ratio} |")
+
+
+if __name__ == "__main__":
+    main()
