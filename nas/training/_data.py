@@ -7,6 +7,7 @@ collation: one permutation and one gather per epoch, then views.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import lightning.pytorch as pl
 import torch
@@ -77,6 +78,12 @@ class TensorDataModule(pl.LightningDataModule):
     def setup(self, stage: str) -> None:
         self._train = self.tensors("train")
         self._val = self.tensors("val")
+
+    @override
+    def transfer_batch_to_device(
+        self, batch: Any, device: torch.device, dataloader_idx: int
+    ) -> Any:
+        return batch  # already on the training device: skip Lightning's per-batch tree walk
 
     @override
     def train_dataloader(self) -> TensorBatches:

@@ -23,6 +23,12 @@ class ArchitectureModule(pl.LightningModule):
 
     Logging is per epoch only (one host sync per epoch): ``train_loss``, ``epoch_time`` and
     the validation metrics of :func:`compute_metrics`. ``history`` keeps them per epoch.
+
+    Optimization is manual (zero_grad, backward, clip, step, schedule in ``training_step``):
+    Lightning's automatic loop wraps every step in a closure and a round of hooks, which on
+    small models cost as much as the step itself (benchmarks/throughput.py). Precision
+    (loss scaling for 16-mixed) still goes through Lightning's ``manual_backward`` and
+    optimizer wrapper.
     """
 
     def __init__(self, model: nn.Module, config: TrainConfig, task: str, run: RunLength) -> None:
@@ -34,6 +40,9 @@ class ArchitectureModule(pl.LightningModule):
             self.loss_fn: nn.Module = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
         else:
             self.loss_fn = nn.MSELoss()
+        self.automatic_optimization = False
+        self._step_schedule: Any = None  # stepped after every optimizer step
+        self._epoch_schedule: Any = None  # stepped after each epoch's validation
         self.history: list[dict[str, float]] = []
         self._val_outputs: list[tuple[torch.Tensor, torch.Tensor]] = []
         self._val_metrics: dict[str, torch.Tensor] = {}
@@ -57,9 +66,21 @@ class ArchitectureModule(pl.LightningModule):
             x = x + self.config.input_noise * torch.randn_like(x)
         out = self.model(x)
         loss = self.loss_fn(out if self.task == "classification" else out.reshape(y.shape), y)
+        optimizer = self._optimizer
+        optimizer.zero_grad(set_to_none=True)
+        self.manual_backward(loss)
+        if self.config.grad_clip:
+            self.clip_gradients(optimizer, gradient_clip_val=self.config.grad_clip)
+        optimizer.step()
+        if self._step_schedule is not None:
+            self._step_schedule.step()
         self._loss_sum += loss.detach()
         self._batches += 1
         return loss
+
+    @override
+    def on_train_start(self) -> None:
+        self._optimizer = self.optimizers()
 
     @override
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
@@ -83,6 +104,11 @@ class ArchitectureModule(pl.LightningModule):
                 f"try a lower learning rate or gradient clipping"
             )
         seconds = time.perf_counter() - self._epoch_start
+        if self._epoch_schedule is not None:
+            if isinstance(self._epoch_schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                self._epoch_schedule.step(float(self._val_metrics[self.run.monitor]))
+            else:
+                self._epoch_schedule.step()
         self.log_dict({TRAIN_LOSS: train_loss, EPOCH_TIME: seconds})
         self.history.append(
             {"epoch": self.current_epoch, TRAIN_LOSS: train_loss, EPOCH_TIME: seconds}
@@ -95,4 +121,8 @@ class ArchitectureModule(pl.LightningModule):
         schedule = make_schedule(optimizer, self.config, self.run)
         if schedule is None:
             return optimizer
-        return {"optimizer": optimizer, "lr_scheduler": schedule}
+        if schedule["interval"] == "step":
+            self._step_schedule = schedule["scheduler"]
+        else:
+            self._epoch_schedule = schedule["scheduler"]
+        return optimizer  # its schedule is stepped here, not by Lightning

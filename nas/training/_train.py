@@ -153,7 +153,6 @@ def train_architecture(
         precision=precision,  # type: ignore[arg-type]
         max_epochs=config.epochs,
         max_time=timedelta(seconds=options.max_time_s) if options.max_time_s else None,
-        gradient_clip_val=config.grad_clip or None,
         callbacks=all_callbacks,
         deterministic=device.type == "cpu",
         logger=False,
