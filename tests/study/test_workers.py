@@ -210,3 +210,32 @@ def test_worker_needs_no_password_on_its_command_line(make_recipe, tmp_path):
     )  # fmt: skip
     assert seen.returncode == 0, seen.stderr
     assert f"in {storage}" in seen.stdout
+
+
+def test_ctrl_c_stops_every_worker_and_keeps_the_study_resumable(make_recipe, tmp_path):
+    space = tmp_path / "slow.yaml"
+    space.write_text((SPACES / "tiny.yaml").read_text().replace("epochs: 2", "epochs: 20000"))
+    recipe = make_recipe(space=str(space), sampler="random", n_trials=4)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "nas", "search", str(recipe), "--workers", "2"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    deadline = time.time() + 120
+    while time.time() < deadline:  # wait until both workers are training
+        try:
+            running = [t for t in _trials(recipe) if "seed" in t.user_attrs]
+        except KeyError:  # the study is not created yet
+            running = []
+        if len(running) == 2:
+            break
+        time.sleep(0.5)
+    assert len(running) == 2, process.stderr.read() if process.poll() is not None else ""
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, out + err
+    assert "Resume with: nas search" in out and "--workers 2" in out
+    assert "Traceback" not in err
+    trials = _trials(recipe)
+    assert [t.state.name for t in trials] == ["FAIL", "FAIL"]
+    assert {t.user_attrs["fail_reason"] for t in trials} == {"interrupted by the user (Ctrl-C)"}
