@@ -48,10 +48,14 @@ def storage_options(settings: RecoverySettings) -> dict[str, Any]:
 
 def retried_from(trial: optuna.Trial) -> int | None:
     """The number of the crashed trial that ``trial`` re-runs, or None."""
+    import warnings
+
     import optuna
 
     frozen = trial.study._storage.get_trial(trial._trial_id)
-    history = optuna.storages.RetryHeartbeatStaleTrialCallback.retry_history(frozen)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        history = optuna.storages.RetryHeartbeatStaleTrialCallback.retry_history(frozen)
     return history[0] if history else None
 
 
