@@ -41,6 +41,7 @@ class ArchitectureModule(pl.LightningModule):
         else:
             self.loss_fn = nn.MSELoss()
         self.automatic_optimization = False
+        self._plain: torch.optim.Optimizer | None = None
         self._step_schedule: Any = None  # stepped after every optimizer step
         self._epoch_schedule: Any = None  # stepped after each epoch's validation
         self.history: list[dict[str, float]] = []
@@ -61,17 +62,32 @@ class ArchitectureModule(pl.LightningModule):
     def training_step(
         self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
     ) -> torch.Tensor:
-        x, y = batch
+        # a group of up to STEPS_PER_CALL mini-batches (see nas.training._data)
+        size = self.config.batch_size
+        last = None
+        for x, y in zip(batch[0].split(size), batch[1].split(size), strict=True):
+            last = self._step(x, y)
+        return last
+
+    def _step(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """One optimizer step on one mini-batch."""
         if self.config.input_noise > 0:
             x = x + self.config.input_noise * torch.randn_like(x)
         out = self.model(x)
         loss = self.loss_fn(out if self.task == "classification" else out.reshape(y.shape), y)
-        optimizer = self._optimizer
-        optimizer.zero_grad(set_to_none=True)
-        self.manual_backward(loss)
-        if self.config.grad_clip:
-            self.clip_gradients(optimizer, gradient_clip_val=self.config.grad_clip)
-        optimizer.step()
+        if self._plain is not None:  # no loss scaling: plain PyTorch, no per-step hooks
+            self._plain.zero_grad(set_to_none=True)
+            loss.backward()
+            if self.config.grad_clip:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
+            self._plain.step()
+        else:  # 16-mixed: Lightning's precision plugin scales the loss and unscales grads
+            optimizer = self._optimizer
+            optimizer.zero_grad(set_to_none=True)
+            self.manual_backward(loss)
+            if self.config.grad_clip:
+                self.clip_gradients(optimizer, gradient_clip_val=self.config.grad_clip)
+            optimizer.step()
         if self._step_schedule is not None:
             self._step_schedule.step()
         self._loss_sum += loss.detach()
@@ -81,6 +97,10 @@ class ArchitectureModule(pl.LightningModule):
     @override
     def on_train_start(self) -> None:
         self._optimizer = self.optimizers()
+        # 32-true and bf16-mixed need no loss scaling, so their steps skip Lightning's
+        # per-step hooks (autocast still wraps the forward pass, through training_step)
+        scaled = self.trainer.precision not in ("32-true", "bf16-mixed")
+        self._plain = None if scaled else self._optimizer.optimizer
 
     @override
     def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
