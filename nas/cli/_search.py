@@ -53,6 +53,16 @@ def _trial_line(study: Any, trial: Any) -> str:
     return "  ".join(p for p in parts if p)
 
 
+def load_with_flags(recipe_file: Path, *, storage: str | None, **flags: Any) -> Any:
+    """The recipe with the command line's overrides (storage: flag, then $NAS_STORAGE)."""
+    from nas.study import load_recipe
+
+    quiet_libraries()
+    study = flags.pop("study_name")
+    recipe = load_recipe(recipe_file)
+    return _apply_overrides(recipe, storage=storage_url(storage), study=study, **flags)
+
+
 def quiet_libraries() -> None:
     """We report each trial ourselves; Optuna's own log lines and the notices about the
     experimental features we deliberately use (metric names, heartbeats) are noise here."""
@@ -131,18 +141,12 @@ def search(
     ),
 ) -> None:
     """Create or resume a search study and run its trials; Ctrl-C stops cleanly."""
-    from nas.study import load_recipe, mask_password
+    from nas.study import mask_password
 
-    quiet_libraries()
-    recipe = _apply_overrides(
-        load_recipe(recipe_file),
-        n_trials=n_trials,
-        timeout=timeout,
-        storage=storage_url(storage),
-        study=study_name,
-        sampler=sampler,
-        seed=seed,
-    )
+    recipe = load_with_flags(
+        recipe_file, n_trials=n_trials, timeout=timeout, storage=storage, study_name=study_name,
+        sampler=sampler, seed=seed,
+    )  # fmt: skip
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     plan = None

@@ -8,13 +8,7 @@ from pathlib import Path
 import typer
 
 from nas.cli._app import app, console
-from nas.cli._search import (
-    INTERRUPTED_EXIT,
-    _apply_overrides,
-    _trial_line,
-    quiet_libraries,
-    storage_url,
-)
+from nas.cli._search import INTERRUPTED_EXIT, _trial_line, load_with_flags
 
 
 @app.command()
@@ -50,20 +44,14 @@ def worker(
     through its storage (PostgreSQL or MySQL across machines) and pick up trials that a
     crashed worker left behind.
     """
-    from nas.study import load_recipe, mask_password
+    from nas.study import mask_password
     from nas.study._search import prepare_search, run_search
     from nas.study._workers import unnamed_worker, worker_label
 
-    quiet_libraries()
-    recipe = _apply_overrides(
-        load_recipe(recipe_file),
-        n_trials=n_trials,
-        timeout=timeout,
-        storage=storage_url(storage),
-        study=study_name,
-        sampler=sampler,
-        seed=seed,
-    )
+    recipe = load_with_flags(
+        recipe_file, n_trials=n_trials, timeout=timeout, storage=storage, study_name=study_name,
+        sampler=sampler, seed=seed,
+    )  # fmt: skip
     index = worker_index if worker_index is not None else unnamed_worker()
     prepared = prepare_search(recipe, worker=index)
     r = prepared.recipe
