@@ -116,3 +116,18 @@ def test_objective_must_fit_the_task(make_recipe, tmp_path):
     recipe = load_recipe(make_recipe(data=str(tmp_path / "reg.npz"), objectives=["val_acc"]))
     with pytest.raises(RecipeError, match=r"objectives\[0\]\.metric: val_acc does not apply to regression data"):
         prepare_search(recipe)
+
+
+def test_precision_is_validated_and_reaches_the_trials(make_recipe):
+    with pytest.raises(RecipeError, match=r"precision: expected one of '32-true', 'bf16-mixed'"):
+        load_recipe(make_recipe(precision="fp8"))
+    # bf16-mixed runs on CPU too (autocast), unlike the CPU default 32-true
+    recipe = load_recipe(make_recipe(precision="bf16-mixed", n_trials=1))
+    assert recipe.to_dict()["precision"] == "bf16-mixed"
+    from nas.study import run_search
+
+    outcome = run_search(recipe)
+    import optuna
+
+    trial = optuna.load_study(study_name="t", storage=recipe.storage).trials[0]
+    assert outcome.new_trials == 1 and trial.user_attrs["precision"] == "bf16-mixed"
