@@ -105,10 +105,14 @@ def _create(url: str, engine_kwargs: dict, options: dict) -> optuna.storages.RDB
     for attempt in range(SCHEMA_RACE_RETRIES):
         try:
             return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs, **options)
-        except (sqlalchemy.exc.IntegrityError, sqlalchemy.exc.ProgrammingError):
+        except sqlalchemy.exc.DBAPIError as exc:
             # another process created the tables (or their version row) first; once it is
-            # done, opening finds them
-            if attempt == SCHEMA_RACE_RETRIES - 1:
+            # done, opening finds them. SQLite says "table ... already exists"
+            # (OperationalError), PostgreSQL a duplicate key (IntegrityError/ProgrammingError).
+            racing = not isinstance(exc, sqlalchemy.exc.OperationalError) or (
+                "already exists" in str(exc)
+            )
+            if not racing or attempt == SCHEMA_RACE_RETRIES - 1:
                 raise
             time.sleep(0.2 * (attempt + 1) + random.random() * 0.2)
     raise AssertionError("unreachable")
