@@ -52,6 +52,19 @@ class PreparedSearch:
     dataset: Dataset
     storage_url: str
 
+    def outcome(self, new_trials: int, interrupted: bool) -> SearchOutcome:
+        """How a run on this study ended, counting its complete trials now."""
+        from optuna.trial import TrialState
+
+        complete = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        return SearchOutcome(
+            self.recipe.study,
+            mask_password(self.storage_url),
+            new_trials,
+            interrupted,
+            len(complete),
+        )
+
 
 def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> PreparedSearch:
     """Validate the recipe against its space and data, and open/create the study.
@@ -199,7 +212,4 @@ def run_search(
             interrupted = True
             ran.append(-1)
         interrupted = interrupted or interrupt.requested
-    n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-    return SearchOutcome(
-        recipe.study, mask_password(prepared.storage_url), len(ran), interrupted, n_complete
-    )
+    return prepared.outcome(len(ran), interrupted)

@@ -144,7 +144,6 @@ def launch_workers(
     from optuna.trial import TrialState
 
     from nas.study._interrupt import GracefulInterrupt
-    from nas.study._search import SearchOutcome
 
     study, recipe = prepared.study, prepared.recipe
     finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
@@ -206,11 +205,4 @@ def launch_workers(
             f"printed above); the trials they completed are stored in "
             f"{mask_password(prepared.storage_url)}"
         )
-    n_complete = len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)))
-    return SearchOutcome(
-        recipe.study,
-        mask_password(prepared.storage_url),
-        len(seen) - before,
-        interrupted,
-        n_complete,
-    )
+    return prepared.outcome(len(seen) - before, interrupted)
