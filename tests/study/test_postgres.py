@@ -56,13 +56,18 @@ def test_controller_keeps_learning_across_workers(make_recipe, postgres_url):
     by_worker: dict[str, list] = {}
     for t in trials:
         by_worker.setdefault(t.user_attrs["worker"], []).append(t)
+    crossed = 0
     for own in by_worker.values():
-        # some trial of each worker started from a policy that had learned from more
-        # trials than that worker had run itself: it learned from the other workers
-        assert any(
+        # some trial of this worker started from a policy that had learned from more trials
+        # than the worker had run itself: it learned from the other workers
+        crossed += any(
             t.user_attrs["controller"]["learned_from"] > sum(o.number < t.number for o in own)
             for t in own
-        ), [(t.number, t.user_attrs["controller"]["learned_from"]) for t in own]
+        )
+    # a worker that started first under load may run all its trials before any other
+    # worker's finish; the others must still learn from it
+    assert crossed >= 2, {w: [t.user_attrs["controller"]["learned_from"] for t in own]
+                          for w, own in by_worker.items()}  # fmt: skip
     # the policy is a function of the seed and the stored trials: any process rebuilds it
     fingerprints = {ControllerSampler(seed=0).policy_fingerprint(loaded) for _ in range(2)}
     assert len(fingerprints) == 1
