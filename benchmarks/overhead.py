@@ -56,9 +56,7 @@ def sample_objective(space):  # type: ignore[no-untyped-def]
 def platform_objective(space, tmp: Path):  # type: ignore[no-untyped-def]
     """nas's TrialObjective with train_architecture stubbed out (no epochs run)."""
     from nas.data import load_dataset
-    from nas.study._artifacts import TrialArtifacts
-    from nas.study._objective import TrialObjective, TrialSettings
-    from nas.study._recipe import Constraints, Objective
+    from nas.study import Constraints, Objective, TrialArtifacts, TrialObjective, TrialSettings
     from nas.training import TrainResult
 
     dataset = load_dataset("mnist1d")

@@ -24,8 +24,7 @@ from pathlib import Path
 
 import optuna
 
-from nas.study import load_recipe, run_search
-from nas.study._recipe import Component
+from nas.study import Component, load_recipe, run_search
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLERS = {

@@ -22,8 +22,7 @@ import torch
 
 from nas.arch import Architecture
 from nas.data import load_dataset
-from nas.training import TrainOptions, build_seeded, train_architecture
-from nas.training._optimizers import make_optimizer
+from nas.training import TrainOptions, build_seeded, make_optimizer, train_architecture
 
 ROOT = Path(__file__).resolve().parents[1]
 

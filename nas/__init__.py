@@ -11,7 +11,7 @@ Example::
     model = nas.build_model(arch, input_shape=(1, 40), num_outputs=10)
 """
 
-from nas._errors import (
+from nas.base import (
     ArchitectureError,
     DataError,
     ExportError,
@@ -20,8 +20,8 @@ from nas._errors import (
     SearchSpaceError,
     StorageError,
     TrainingError,
+    lazy_exports,
 )
-from nas._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -36,7 +36,7 @@ __getattr__, __dir__ = lazy_exports(
         "load": "nas.export",
         "Dataset": "nas.data",
         "load_dataset": "nas.data",
-        "TrainConfig": "nas.training",
+        "TrainConfig": "nas.config",
         "TrainOptions": "nas.training",
         "train_architecture": "nas.training",
     },

@@ -14,10 +14,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from nas._errors import ArchitectureError
-from nas._options import build_config, config_to_dict
+from nas.base import ArchitectureError, build_config, config_to_dict
 from nas.blocks import get_block, list_readouts
-from nas.training._config import TrainConfig
+from nas.config import TrainConfig
 
 FORMAT = "nas.architecture"
 VERSION = 1  # bump when the JSON layout changes; from_json refuses newer versions

@@ -1,37 +1,49 @@
-"""Activation functions by name (torch is imported only when one is built)."""
+"""Activation functions by name (torch is imported only when one is built).
+
+A plugin adds one with ``ACTIVATIONS.add("hardswish", torch_activation("Hardswish"))`` or any
+zero-argument factory that builds its module through :func:`nas.blocks.layer`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from nas.base import Registry
+from nas.blocks._code import layer
 
 if TYPE_CHECKING:
     from torch import nn
 
-# name used in YAML -> torch.nn class name
-_ACTIVATIONS: dict[str, str] = {
-    "relu": "ReLU",
-    "leaky_relu": "LeakyReLU",
-    "elu": "ELU",
-    "gelu": "GELU",
-    "silu": "SiLU",
-    "mish": "Mish",
-    "tanh": "Tanh",
-    "sigmoid": "Sigmoid",
-}
+ActivationFactory = Callable[[], "nn.Module"]
+ACTIVATIONS: Registry[ActivationFactory] = Registry("activation")
+list_activations = ACTIVATIONS.names
 
 
-def list_activations() -> list[str]:
-    """Names of the supported activations."""
-    return list(_ACTIVATIONS)
+def torch_activation(class_name: str, **kwargs: Any) -> ActivationFactory:
+    """A factory of ``torch.nn.<class_name>(**kwargs)``."""
+
+    def make() -> nn.Module:
+        from torch import nn
+
+        return layer(getattr(nn, class_name), **kwargs)
+
+    return make
+
+
+for _name, _class in (
+    ("relu", "ReLU"),
+    ("leaky_relu", "LeakyReLU"),
+    ("elu", "ELU"),
+    ("gelu", "GELU"),
+    ("silu", "SiLU"),
+    ("mish", "Mish"),
+    ("tanh", "Tanh"),
+    ("sigmoid", "Sigmoid"),
+):
+    ACTIVATIONS.add(_name, torch_activation(_class))
 
 
 def make_activation(name: str) -> nn.Module:
     """A fresh activation module for ``name``."""
-    from torch import nn
-
-    try:
-        return getattr(nn, _ACTIVATIONS[name])()
-    except KeyError:
-        raise ValueError(
-            f"unknown activation {name!r}; available: {', '.join(_ACTIVATIONS)}"
-        ) from None
+    return ACTIVATIONS.get(name)()

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from nas._errors import ArchitectureError
-from nas._options import option
+from nas.base import ArchitectureError, option
 from nas.blocks._activations import list_activations
+from nas.blocks._choices import NORMALIZATIONS, POOLINGS
 from nas.blocks._registry import CHANNELS, BuiltBlock, register_block
-
-_NORMS = ("none", "batch", "layer")
-_POOLS = ("none", "max", "avg")
 
 
 @dataclass(frozen=True)
@@ -29,8 +26,8 @@ class ConvConfig:
         None, "zero padding; null keeps the length at stride 1", kind=int, low=0, nullable=True
     )
     activation: str = option("relu", "nonlinearity after the conv", choices=list_activations)
-    normalization: str = option("none", "normalization after the conv", choices=_NORMS)
-    pooling: str = option("none", "2x pooling after the activation", choices=_POOLS)
+    normalization: str = option("none", "normalization after the conv", choices=NORMALIZATIONS)
+    pooling: str = option("none", "2x pooling after the activation", choices=POOLINGS)
     dropout: float = option(0.0, "dropout probability", low=0.0, high=0.95)
 
 
@@ -70,7 +67,8 @@ def build_conv(config: ConvConfig, shape: tuple[int, ...]) -> BuiltBlock:
     from torch import nn
 
     from nas.blocks._activations import make_activation
-    from nas.blocks._layers import POOL_SIZE, channel_norm, conv_cls, conv_out, pool, same_padding
+    from nas.blocks._code import layer
+    from nas.blocks._layers import POOL_SIZE, channel_norm, conv, conv_out, pool, same_padding
 
     in_channels, spatial = shape[0], shape[1:]
     dims = len(spatial)
@@ -80,7 +78,8 @@ def build_conv(config: ConvConfig, shape: tuple[int, ...]) -> BuiltBlock:
     )
     norm = channel_norm(config.normalization, config.channels, dims)
     layers: list[nn.Module] = [
-        conv_cls(dims)(
+        conv(
+            dims,
             in_channels,
             config.channels,
             config.kernel,
@@ -103,5 +102,6 @@ def build_conv(config: ConvConfig, shape: tuple[int, ...]) -> BuiltBlock:
         else:
             notes.append(f"{config.pooling} pooling skipped: input {spatial} would collapse")
     if config.dropout > 0:
-        layers.append(nn.Dropout(config.dropout))
-    return BuiltBlock(nn.Sequential(*layers), (config.channels, *spatial), CHANNELS, tuple(notes))
+        layers.append(layer(nn.Dropout, config.dropout))
+    module = layer(nn.Sequential, *layers)
+    return BuiltBlock(module, (config.channels, *spatial), CHANNELS, tuple(notes))

@@ -1,18 +1,26 @@
-"""Shared torch building pieces for block families: norms, pooling, conv arithmetic."""
+"""Shared torch building pieces for block families: norms, pooling, conv arithmetic, and
+the small layer classes the builder uses.
+
+Every module here is constructed through :func:`nas.blocks.layer`, so export can write it
+as code; the layer classes use only ``torch`` and ``nn``, since their source is copied into
+the standalone ``model.py``.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 from torch import nn
 
-NORMALIZATIONS = ("none", "batch", "layer")
-POOLINGS = ("none", "max", "avg")
+from nas.blocks._code import layer
+
 POOL_SIZE = 2  # pooling window and stride: halves each spatial dimension
 
 
-def conv_cls(spatial_dims: int) -> type[nn.Module]:
-    """``nn.Conv1d`` or ``nn.Conv2d`` for the number of spatial dimensions."""
-    return {1: nn.Conv1d, 2: nn.Conv2d}[spatial_dims]
+def conv(spatial_dims: int, *args: Any, **kwargs: Any) -> nn.Module:
+    """``nn.Conv1d`` or ``nn.Conv2d`` (by the number of spatial dimensions) of these args."""
+    return layer({1: nn.Conv1d, 2: nn.Conv2d}[spatial_dims], *args, **kwargs)
 
 
 def channel_norm(kind: str, channels: int, spatial_dims: int) -> nn.Module | None:
@@ -22,18 +30,18 @@ def channel_norm(kind: str, channels: int, spatial_dims: int) -> nn.Module | Non
     the conv analogue of LayerNorm.
     """
     if kind == "batch":
-        return {1: nn.BatchNorm1d, 2: nn.BatchNorm2d}[spatial_dims](channels)
+        return layer({1: nn.BatchNorm1d, 2: nn.BatchNorm2d}[spatial_dims], channels)
     if kind == "layer":
-        return nn.GroupNorm(1, channels)
+        return layer(nn.GroupNorm, 1, channels)
     return None
 
 
 def vector_norm(kind: str, features: int) -> nn.Module | None:
     """Normalization over (batch, features) tensors, or None for 'none'."""
     if kind == "batch":
-        return nn.BatchNorm1d(features)
+        return layer(nn.BatchNorm1d, features)
     if kind == "layer":
-        return nn.LayerNorm(features)
+        return layer(nn.LayerNorm, features)
     return None
 
 
@@ -45,7 +53,7 @@ def pool(kind: str, spatial_dims: int) -> nn.Module:
         ("avg", 1): nn.AvgPool1d,
         ("avg", 2): nn.AvgPool2d,
     }
-    return table[(kind, spatial_dims)](POOL_SIZE)
+    return layer(table[(kind, spatial_dims)], POOL_SIZE)
 
 
 def conv_out(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:

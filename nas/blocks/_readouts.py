@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from nas.base import Registry
+from nas.blocks._code import layer
 from nas.blocks._registry import CHANNELS, Layout
 
 if TYPE_CHECKING:
@@ -43,7 +45,7 @@ def _last_size(layout: Layout, shape: tuple[int, ...]) -> int:
 def _flatten_module(layout: Layout, shape: tuple[int, ...]) -> nn.Module:
     from torch import nn
 
-    return nn.Flatten()
+    return layer(nn.Flatten)
 
 
 def _pool_module(reduce: str) -> Callable[[Layout, tuple[int, ...]], nn.Module]:
@@ -52,7 +54,7 @@ def _pool_module(reduce: str) -> Callable[[Layout, tuple[int, ...]], nn.Module]:
 
         # channels layout pools every spatial dim; sequence layout pools time (dim 1)
         dims = tuple(range(2, len(shape) + 1)) if layout == CHANNELS else (1,)
-        return Reduce(reduce, dims)
+        return layer(Reduce, reduce, dims)
 
     return make
 
@@ -63,28 +65,18 @@ def _last_module(layout: Layout, shape: tuple[int, ...]) -> nn.Module:
     from nas.blocks._layers import SelectLast
 
     # channels (B, C, L) or (B, C, H, W): time is dim 2; sequence (B, T, F): time is dim 1
-    return nn.Sequential(SelectLast(2 if layout == CHANNELS else 1), nn.Flatten())
-
-
-_READOUTS: dict[str, Readout] = {
-    r.name: r
-    for r in (
-        Readout("flatten", _flatten_size, _flatten_module),
-        Readout("global_avg", _pooled_size, _pool_module("mean")),
-        Readout("global_max", _pooled_size, _pool_module("amax")),
-        Readout("last", _last_size, _last_module),
+    return layer(
+        nn.Sequential, layer(SelectLast, 2 if layout == CHANNELS else 1), layer(nn.Flatten)
     )
-}
 
 
-def list_readouts() -> list[str]:
-    """Names of the readouts."""
-    return list(_READOUTS)
-
-
-def get_readout(name: str) -> Readout:
-    """The readout ``name``; ``ValueError`` lists the valid names otherwise."""
-    try:
-        return _READOUTS[name]
-    except KeyError:
-        raise ValueError(f"unknown readout {name!r}; available: {', '.join(_READOUTS)}") from None
+READOUTS: Registry[Readout] = Registry("readout")
+for _readout in (
+    Readout("flatten", _flatten_size, _flatten_module),
+    Readout("global_avg", _pooled_size, _pool_module("mean")),
+    Readout("global_max", _pooled_size, _pool_module("amax")),
+    Readout("last", _last_size, _last_module),
+):
+    READOUTS.add(_readout.name, _readout)
+list_readouts = READOUTS.names
+get_readout = READOUTS.get

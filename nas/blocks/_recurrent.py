@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nas._options import option
+from nas.base import option
 from nas.blocks._registry import SEQUENCE, BuiltBlock, register_block
 
 _CELLS = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}  # YAML name -> torch.nn class
@@ -34,10 +34,12 @@ def build_recurrent(config: RecurrentConfig, shape: tuple[int, ...]) -> BuiltBlo
     """Build a recurrent block for input ``(time, features)``; outputs every step."""
     from torch import nn
 
+    from nas.blocks._code import layer
     from nas.blocks._layers import RecurrentOutputs
 
     steps, features = shape
-    rnn = getattr(nn, _CELLS[config.cell])(
+    rnn = layer(
+        getattr(nn, _CELLS[config.cell]),
         features,
         config.hidden,
         num_layers=config.layers,
@@ -46,4 +48,4 @@ def build_recurrent(config: RecurrentConfig, shape: tuple[int, ...]) -> BuiltBlo
         dropout=config.dropout if config.layers > 1 else 0.0,
     )
     out_features = config.hidden * (2 if config.bidirectional else 1)
-    return BuiltBlock(RecurrentOutputs(rnn), (steps, out_features), SEQUENCE)
+    return BuiltBlock(layer(RecurrentOutputs, rnn), (steps, out_features), SEQUENCE)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nas._options import option
+from nas.base import option
 from nas.blocks._activations import list_activations
+from nas.blocks._choices import NORMALIZATIONS
 from nas.blocks._registry import CHANNELS, BuiltBlock, register_block
 
-_NORMS = ("none", "batch", "layer")
 _ODD_KERNELS = tuple(range(1, 16, 2))  # odd, so the shortcut and the body keep equal sizes
 BOTTLENECK_REDUCTION = 4  # bottleneck width = channels // 4, as in ResNet-50
 
@@ -22,7 +22,7 @@ class ResidualConfig:
     stride: int = option(1, "stride of the first k×k conv and the shortcut", low=1)
     variant: str = option("basic", "basic or bottleneck body", choices=("basic", "bottleneck"))
     activation: str = option("relu", "nonlinearity", choices=list_activations)
-    normalization: str = option("batch", "normalization after each conv", choices=_NORMS)
+    normalization: str = option("batch", "normalization after each conv", choices=NORMALIZATIONS)
 
 
 def _label(c: ResidualConfig) -> str:
@@ -36,16 +36,16 @@ def build_residual(config: ResidualConfig, shape: tuple[int, ...]) -> BuiltBlock
     from torch import nn
 
     from nas.blocks._activations import make_activation
-    from nas.blocks._layers import Residual, channel_norm, conv_cls, conv_out
+    from nas.blocks._code import layer
+    from nas.blocks._layers import Residual, channel_norm, conv, conv_out
 
     in_channels, spatial = shape[0], shape[1:]
     dims = len(spatial)
-    conv = conv_cls(dims)
     use_bias = config.normalization == "none"
     stride = config.stride  # odd kernels with k//2 padding never collapse a dimension
 
     def unit(c_in: int, c_out: int, kernel: int, s: int, act: bool) -> list[nn.Module]:
-        layers = [conv(c_in, c_out, kernel, stride=s, padding=kernel // 2, bias=use_bias)]
+        layers = [conv(dims, c_in, c_out, kernel, stride=s, padding=kernel // 2, bias=use_bias)]
         norm = channel_norm(config.normalization, c_out, dims)
         layers += [norm] if norm is not None else []
         layers += [make_activation(config.activation)] if act else []
@@ -59,9 +59,10 @@ def build_residual(config: ResidualConfig, shape: tuple[int, ...]) -> BuiltBlock
         body = unit(in_channels, mid, 1, 1, True) + unit(mid, mid, k, stride, True)
         body += unit(mid, c, 1, 1, False)
     if in_channels == c and stride == 1:
-        shortcut: nn.Module = nn.Identity()
+        shortcut: nn.Module = layer(nn.Identity)
     else:
-        shortcut = nn.Sequential(*unit(in_channels, c, 1, stride, False))
-    module = Residual(nn.Sequential(*body), shortcut, make_activation(config.activation))
+        shortcut = layer(nn.Sequential, *unit(in_channels, c, 1, stride, False))
+    body_module = layer(nn.Sequential, *body)
+    module = layer(Residual, body_module, shortcut, make_activation(config.activation))
     out_spatial = tuple(conv_out(s, k, stride, k // 2, 1) for s in spatial)
     return BuiltBlock(module, (c, *out_spatial), CHANNELS)

@@ -16,11 +16,20 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from nas._errors import ArchitectureError
 from nas.arch import Architecture
-from nas.blocks import CHANNELS, SEQUENCE, VECTOR, Layout, get_block, get_readout
-from nas.blocks._layers import ChannelsToSequence, SequenceToChannels
-from nas.training._init import apply_init
+from nas.base import ArchitectureError
+from nas.blocks import (
+    CHANNELS,
+    SEQUENCE,
+    VECTOR,
+    ChannelsToSequence,
+    Layout,
+    SequenceToChannels,
+    get_block,
+    get_readout,
+    layer,
+)
+from nas.builder._init import apply_init
 
 
 @dataclass(frozen=True)
@@ -55,8 +64,8 @@ class NASNet(nn.Module):
         self.layers = nn.ModuleDict(layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for layer in self.layers.values():
-            x = layer(x)
+        for module in self.layers.values():
+            x = module(x)
         return x
 
 
@@ -65,11 +74,11 @@ def _adapter(
 ) -> tuple[nn.Module, tuple[int, ...]]:
     if src == CHANNELS and dst == SEQUENCE:
         # (C, L) -> (L, C); (C, H, W) -> (H, C * W)
-        return ChannelsToSequence(), (
+        return layer(ChannelsToSequence), (
             (shape[1], shape[0]) if len(shape) == 2 else (shape[1], shape[0] * shape[2])
         )
     if src == SEQUENCE and dst == CHANNELS:
-        return SequenceToChannels(), (shape[1], shape[0])
+        return layer(SequenceToChannels), (shape[1], shape[0])
     raise ArchitectureError(f"{where}: a {dst} block cannot follow a {src} block")
 
 
@@ -121,7 +130,7 @@ def build_model(arch: Architecture, input_shape: tuple[int, ...], num_outputs: i
         shape, layout = built.out_shape, built.layout
     if layout != VECTOR:
         readout()
-    add("output", nn.Linear(shape[0], num_outputs), (num_outputs,))
+    add("output", layer(nn.Linear, shape[0], num_outputs), (num_outputs,))
 
     model = NASNet(layers)
     apply_init(model, arch.train.init)

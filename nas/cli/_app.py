@@ -11,7 +11,7 @@ import sys
 import typer
 from rich.console import Console
 
-from nas._errors import NASError
+from nas.base import NASError
 
 app = typer.Typer(
     name="nas",
@@ -35,7 +35,15 @@ def _root(
 
 
 def _register_commands() -> None:
-    from nas.cli import _dashboard, _export, _inspect, _search, _train, _worker  # noqa: F401
+    from nas.cli import (  # noqa: F401  (registration)
+        _dashboard,
+        _export,
+        _inspect,
+        _list,
+        _search,
+        _train,
+        _worker,
+    )
 
 
 def main() -> None:

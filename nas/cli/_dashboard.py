@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
-from nas._errors import NASError
+from nas.base import NASError
 from nas.cli._app import app, console, err_console
+from nas.cli._common import open_store, storage_option
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
@@ -16,10 +17,10 @@ def artifact_dir_for(storage: object, url: str) -> Path:
     """The artifact folder the store's studies recorded, else the default for ``url``."""
     import optuna
 
-    from nas.study._artifacts import ARTIFACT_DIR_ATTR, default_artifact_dir
+    from nas.study import StudyRecord, default_artifact_dir
 
     for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):  # type: ignore[arg-type]
-        directory = summary.user_attrs.get(ARTIFACT_DIR_ATTR)
+        directory = StudyRecord.read(summary).artifact_dir
         if directory:
             return Path(directory)
     return default_artifact_dir(url)
@@ -27,9 +28,7 @@ def artifact_dir_for(storage: object, url: str) -> Path:
 
 @app.command()
 def dashboard(
-    storage: str | None = typer.Option(
-        None, "--storage", help="SQLAlchemy URL of the study store."
-    ),
+    storage: str | None = storage_option(),
     port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port to serve on."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; non-local needs care."),
     artifact_dir: Path | None = typer.Option(None, "--artifact-dir", help="Artifact folder."),
@@ -38,22 +37,21 @@ def dashboard(
     import optuna_dashboard
     from optuna.artifacts import FileSystemArtifactStore
 
-    from nas.study import default_storage, mask_password, open_storage
+    from nas.study import default_storage
 
+    store, masked = open_store(storage)
     url = storage or default_storage()
-    store = open_storage(url)
     directory = artifact_dir or artifact_dir_for(store, url)
     if not directory.is_dir():
         directory.mkdir(parents=True, exist_ok=True)
     if host not in LOCAL_HOSTS:
         err_console.print(
             f"[bold yellow]warning:[/] optuna-dashboard has no authentication: anyone who can "
-            f"reach {host}:{port} can read and change every study in {mask_password(url)}.",
+            f"reach {host}:{port} can read and change every study in {masked}.",
             highlight=False,
         )
     console.print(
-        f"Serving {mask_password(url)} (artifacts: {directory}) at http://{host}:{port}/ "
-        "- Ctrl-C to stop",
+        f"Serving {masked} (artifacts: {directory}) at http://{host}:{port}/ - Ctrl-C to stop",
         highlight=False,
     )
     try:

@@ -6,18 +6,16 @@ from pathlib import Path
 
 import typer
 
-from nas._errors import ExportError
+from nas.base import ExportError
 from nas.cli._app import app, console
-
-_STORAGE_HELP = (
-    "SQLAlchemy URL of the study store (default: $NAS_STORAGE or sqlite:///studies/nas.db)."
-)
+from nas.cli._common import storage_option
+from nas.export import list_formats
 
 
 @app.command()
 def export(
     out: Path = typer.Option(..., "--out", help="Folder to write the bundle to."),
-    storage: str | None = typer.Option(None, "--storage", help=_STORAGE_HELP),
+    storage: str | None = storage_option(),
     study: str | None = typer.Option(
         None, "--study", help="Study name (optional if the store has one)."
     ),
@@ -30,7 +28,7 @@ def export(
     ),
     retrain: bool = typer.Option(False, "--retrain", help="Retrain on train + validation first."),
     formats: str = typer.Option(
-        "onnx,torchscript,python", "--formats", help="Comma-separated formats."
+        ",".join(list_formats()), "--formats", help="Comma-separated formats to write."
     ),
 ) -> None:
     """Export a trial: weights, ONNX (checked in onnxruntime), TorchScript, model.py, model card."""

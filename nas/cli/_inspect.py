@@ -7,28 +7,18 @@ import json
 import typer
 
 from nas.cli._app import app, console
+from nas.cli._common import open_store, storage_option
 from nas.cli._format import duration, number
-
-_STORAGE_HELP = (
-    "SQLAlchemy URL of the study store (default: $NAS_STORAGE or sqlite:///studies/nas.db)."
-)
-
-
-def _open(storage: str | None):
-    from nas.study import default_storage, mask_password, open_storage
-
-    url = storage or default_storage()
-    return open_storage(url), mask_password(url)
 
 
 @app.command()
-def status(storage: str | None = typer.Option(None, "--storage", help=_STORAGE_HELP)) -> None:
+def status(storage: str | None = storage_option()) -> None:
     """List the studies in a store: trials by state, best value, time spent."""
     from rich.table import Table
 
     from nas.study import study_statuses
 
-    store, url = _open(storage)
+    store, url = open_store(storage)
     rows = study_statuses(store)
     if not rows:
         console.print(
@@ -75,17 +65,17 @@ def best(
     study: str | None = typer.Option(
         None, "--study", help="Study name (optional if the store has one)."
     ),
-    storage: str | None = typer.Option(None, "--storage", help=_STORAGE_HELP),
+    storage: str | None = storage_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the trials as JSON."),
 ) -> None:
     """Show the best trial, or the Pareto front of a multi-objective study."""
     from rich.table import Table
 
-    from nas.study import best_trials, retrain_command, select_study, trial_record
+    from nas.study import best_trials, retrain_command, select_study, trial_json
 
-    store, url = _open(storage)
+    store, url = open_store(storage)
     selected = select_study(store, study, url)
-    records = [trial_record(selected, t) for t in best_trials(selected)]
+    records = [trial_json(selected, t) for t in best_trials(selected)]
     if as_json:
         print(json.dumps({"study": selected.study_name, "trials": records}, indent=2))
         return

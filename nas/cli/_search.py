@@ -5,112 +5,18 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from nas._errors import RecipeError
 from nas.cli._app import app, console
-from nas.cli._format import duration, number
+from nas.cli._common import storage_url, trial_line
+from nas.cli._overrides import LaunchFlags, RecipeOverrides, load_recipe_with
+from nas.samplers import list_samplers
 
-INTERRUPTED_EXIT = 130  # the shell convention for "stopped by Ctrl-C"
-
-
-def _apply_overrides(recipe: Any, **overrides: Any) -> Any:
-    from nas.samplers import list_samplers
-    from nas.study._recipe import Component
-
-    changes = {k: v for k, v in overrides.items() if v is not None}
-    sampler = changes.pop("sampler", None)
-    if sampler is not None:
-        if sampler not in list_samplers():
-            raise RecipeError(
-                f"--sampler: unknown sampler {sampler!r}; available: {', '.join(list_samplers())}"
-            )
-        keep = recipe.sampler.options if sampler == recipe.sampler.name else {}
-        changes["sampler"] = Component(sampler, keep)
-    return replace(recipe, **changes)
-
-
-def _trial_line(study: Any, trial: Any) -> str:
-    from nas.study import trial_record
-
-    record = trial_record(study, trial)
-    state = trial.state.name
-    colour = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}.get(state, "white")
-    parts = [f"#{trial.number:<4d}", f"[{colour}]{state:<8s}[/]"]
-    if trial.values:
-        parts.append("  ".join(f"{k} {number(v)}" for k, v in record["values"].items()))
-        if len(study.directions) == 1:
-            parts.append(f"best {number(study.best_value)}" if _has_best(study) else "")
-    else:
-        parts.append(str(trial.user_attrs.get("fail_reason", "")))
-    parts.append(duration(record["seconds"] or 0.0))
-    if record["summary"]:
-        parts.append(f"[dim]{record['summary']}[/]")
-    return "  ".join(p for p in parts if p)
-
-
-def load_with_flags(recipe_file: Path, *, storage: str | None, **flags: Any) -> Any:
-    """The recipe with the command line's overrides (storage: flag, then $NAS_STORAGE)."""
-    from nas.study import load_recipe
-
-    quiet_libraries()
-    study = flags.pop("study_name")
-    recipe = load_recipe(recipe_file)
-    return _apply_overrides(recipe, storage=storage_url(storage), study=study, **flags)
-
-
-def quiet_libraries() -> None:
-    """We report each trial ourselves; Optuna's own log lines and the notices about the
-    experimental features we deliberately use (metric names, heartbeats) are noise here."""
-    import warnings
-
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-
-
-def storage_url(flag: str | None) -> str | None:
-    """``--storage``, else ``$NAS_STORAGE``; None leaves the recipe's (or the default) store."""
-    from nas.study._storage import STORAGE_ENV
-
-    return flag or os.environ.get(STORAGE_ENV) or None
-
-
-def _plan(workers: int | None, devices: str | None, trials_per_gpu: int | None) -> Any:
-    from nas.study._workers import plan_workers
-
-    gpu_count = 0
-    if devices is not None or trials_per_gpu is not None:
-        import torch
-
-        gpu_count = torch.cuda.device_count()
-    return plan_workers(
-        workers,
-        devices.split(",") if devices is not None else None,
-        trials_per_gpu,
-        cpu_count=os.cpu_count() or 1,
-        gpu_count=gpu_count,
-    )
-
-
-def _from_recipe(recipe: Any) -> bool:
-    """Whether the store is named in the recipe (not the default, not $NAS_STORAGE)."""
-    from nas.study._storage import STORAGE_ENV
-
-    return recipe.storage is not None and recipe.storage != os.environ.get(STORAGE_ENV)
-
-
-def _has_best(study: Any) -> bool:
-    try:
-        study.best_value  # noqa: B018
-        return True
-    except ValueError:
-        return False
+if TYPE_CHECKING:
+    from nas.study import PreparedSearch, SearchOutcome, StudyRecipe, WorkerPlan
 
 
 @app.command()
@@ -127,7 +33,7 @@ def search(
     ),
     study_name: str | None = typer.Option(None, "--study-name", help="Study name in the store."),
     sampler: str | None = typer.Option(
-        None, "--sampler", help="Sampler: tpe, random, gp, cmaes, nsga2, qmc, controller."
+        None, "--sampler", help=f"Sampler: {', '.join(list_samplers())}."
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the sampler and trials."),
     workers: int | None = typer.Option(
@@ -141,25 +47,47 @@ def search(
     ),
 ) -> None:
     """Create or resume a search study and run its trials; Ctrl-C stops cleanly."""
-    from nas.study import mask_password
-
-    recipe = load_with_flags(
-        recipe_file, n_trials=n_trials, timeout=timeout, storage=storage, study_name=study_name,
-        sampler=sampler, seed=seed,
-    )  # fmt: skip
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    plan = None
-    if workers is not None or devices is not None or trials_per_gpu is not None:
-        from nas.study import default_storage
-        from nas.study._workers import check_storage_for
-
-        plan = _plan(workers, devices, trials_per_gpu)
-        check_storage_for(plan, recipe.storage or default_storage())
-    from nas.study import prepare_search, run_search
+    overrides = RecipeOverrides(n_trials, timeout, storage, study_name, sampler, seed)
+    launch = LaunchFlags(workers, devices, trials_per_gpu)
+    recipe = load_recipe_with(recipe_file, overrides)
+    plan = _plan(launch, recipe) if launch.launches_workers else None
+    from nas.study import prepare_search
 
     with console.status("loading data and opening the study store..."):
         prepared = prepare_search(recipe)
+    _print_header(prepared, plan)
+    outcome = _run(prepared, plan, overrides.worker_argv(recipe_file))
+    if outcome.interrupted:
+        _print_resume(prepared, outcome, overrides.resume_argv(recipe_file, *launch.argv()))
+        from nas.study import INTERRUPTED_EXIT
+
+        sys.exit(INTERRUPTED_EXIT)
+    _print_finished(prepared.recipe, outcome, named_store=storage is not None)
+
+
+def _plan(launch: LaunchFlags, recipe: StudyRecipe) -> WorkerPlan:
+    """The worker processes to start, checked against the store (SQLite serves few)."""
+    from nas.study import check_storage_for, default_storage, plan_workers
+
+    gpu_count = 0
+    if launch.devices is not None or launch.trials_per_gpu is not None:
+        import torch
+
+        gpu_count = torch.cuda.device_count()
+    plan = plan_workers(
+        launch.workers,
+        launch.devices.split(",") if launch.devices is not None else None,
+        launch.trials_per_gpu,
+        cpu_count=os.cpu_count() or 1,
+        gpu_count=gpu_count,
+    )
+    check_storage_for(plan, recipe.storage or default_storage())
+    return plan
+
+
+def _print_header(prepared: PreparedSearch, plan: WorkerPlan | None) -> None:
+    from nas.study import mask_password
+
     r = prepared.recipe
     objectives = ", ".join(f"{o.metric} ({o.direction})" for o in r.objectives)
     console.print(
@@ -185,6 +113,13 @@ def search(
             highlight=False,
         )
 
+
+def _run(prepared: PreparedSearch, plan: WorkerPlan | None, worker_argv: list[str]) -> Any:
+    """Run the trials in this process or in workers, one line per finished trial."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from nas.study import launch_workers, run_search
+
     progress = Progress(
         TextColumn("[bold]searching"),
         BarColumn(),
@@ -193,10 +128,10 @@ def search(
         console=console,
         transient=True,
     )
-    task = progress.add_task("trials", total=r.n_trials)
+    task = progress.add_task("trials", total=prepared.recipe.n_trials)
 
     def on_trial(study: Any, trial: Any) -> None:
-        progress.console.print(_trial_line(study, trial), highlight=False)
+        progress.console.print(trial_line(study, trial), highlight=False)
         progress.advance(task)
 
     def on_interrupt() -> None:
@@ -204,46 +139,31 @@ def search(
             "[yellow]Stopping after the current batch (Ctrl-C again to abort now)...[/]"
         )
 
+    hooks = {"on_trial": on_trial, "on_interrupt": on_interrupt}
     with progress:
         if plan is None:
-            outcome = run_search(r, prepared=prepared, on_trial=on_trial, on_interrupt=on_interrupt)
-        else:
-            from nas.study._workers import launch_workers
+            return run_search(prepared.recipe, prepared=prepared, **hooks)
+        return launch_workers(prepared, plan, worker_argv, **hooks)
 
-            worker_args = [str(recipe_file)]
-            for flag, value in (("--sampler", sampler), ("--seed", seed), ("--timeout", timeout)):
-                if value is not None:
-                    worker_args += [flag, str(value)]
-            outcome = launch_workers(
-                prepared, plan, worker_args, on_trial=on_trial, on_interrupt=on_interrupt
-            )
 
+def _print_resume(prepared: PreparedSearch, outcome: SearchOutcome, resume: list[str]) -> None:
     study = prepared.study
-    if outcome.interrupted:
-        last = study.get_trials(deepcopy=False)[-1] if study.trials else None
-        if last is not None and last.state.name == "FAIL":
-            console.print(_trial_line(study, last), highlight=False)
-        args = ["nas", "search", str(recipe_file)]
-        for flag, value in (
-            ("--storage", storage),
-            ("--study-name", study_name),
-            ("--sampler", sampler),
-            ("--workers", workers),
-            ("--devices", devices),
-            ("--trials-per-gpu", trials_per_gpu),
-        ):
-            if value is not None:
-                args += [flag, mask_password(str(value))]
-        console.print(
-            f"[yellow]Interrupted.[/] {outcome.n_complete} complete trials are stored in "
-            f"{outcome.storage}. Resume with: [bold]{shlex.join(args)}[/]",
-            highlight=False,
-        )
-        sys.exit(INTERRUPTED_EXIT)
+    last = study.get_trials(deepcopy=False)[-1] if study.trials else None
+    if last is not None and last.state.name == "FAIL":
+        console.print(trial_line(study, last), highlight=False)
+    console.print(
+        f"[yellow]Interrupted.[/] {outcome.n_complete} complete trials are stored in "
+        f"{outcome.storage}. Resume with: [bold]{shlex.join(resume)}[/]",
+        highlight=False,
+    )
+
+
+def _print_finished(recipe: StudyRecipe, outcome: SearchOutcome, *, named_store: bool) -> None:
+    # name the store in the hint unless `nas best` finds it by itself (default or env)
+    from_recipe = recipe.storage is not None and recipe.storage != storage_url(None)
+    store = f" --storage {shlex.quote(outcome.storage)}" if named_store or from_recipe else ""
     console.print(
         f"Finished {outcome.new_trials} trials ({outcome.n_complete} complete in the study). "
-        f"See the best with: [bold]nas best --study {shlex.quote(r.study)}"
-        + (f" --storage {shlex.quote(outcome.storage)}" if storage or _from_recipe(r) else "")
-        + "[/]",
+        f"See the best with: [bold]nas best --study {shlex.quote(recipe.study)}{store}[/]",
         highlight=False,
     )

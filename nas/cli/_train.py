@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from nas._errors import ArchitectureError, NASError
+from nas.base import ArchitectureError, NASError
 from nas.cli._app import app, console
 
 
@@ -53,7 +53,7 @@ def train(
         None, metavar="[ARCH.json]", help="Architecture JSON file."
     ),
     data: str = typer.Option(
-        "mnist1d", "--data", help="mnist1d, digits, or a path to an .npz file."
+        "mnist1d", "--data", help="A dataset name (nas list datasets) or a data file."
     ),
     epochs: int | None = typer.Option(
         None, "--epochs", min=1, help="Override the architecture's epochs."
@@ -70,12 +70,20 @@ def train(
     ),
     accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    plugin: list[str] = typer.Option(
+        [], "--plugin", help="Module registering your own blocks etc. (repeatable)."
+    ),
+    plugin_path: Path | None = typer.Option(
+        None, "--plugin-path", help="Folder searched first for --plugin modules."
+    ),
 ) -> None:
     """Train one architecture and print its validation metrics (test metrics with --test)."""
+    from nas.base import load_plugins
     from nas.data import load_dataset
 
     if accelerator not in ("auto", "cpu", "gpu"):
         raise NASError(f"--accelerator: expected auto, cpu or gpu, got {accelerator!r}")
+    load_plugins(plugin, where="--plugin", search_path=plugin_path or Path.cwd())
     arch = _load_arch(arch_file, space, params)  # validate input before the heavy imports
     dataset = load_dataset(data, val_fraction=val_fraction)
     from nas.training import TrainOptions, train_architecture

@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from nas.cli._app import app, console
-from nas.cli._search import INTERRUPTED_EXIT, _trial_line, load_with_flags
+from nas.cli._common import trial_line
+from nas.cli._overrides import RecipeOverrides, load_recipe_with
 
 
 @app.command()
@@ -44,34 +45,30 @@ def worker(
     through its storage (PostgreSQL or MySQL across machines) and pick up trials that a
     crashed worker left behind.
     """
-    from nas.study import mask_password
-    from nas.study._search import prepare_search, run_search
-    from nas.study._workers import unnamed_worker, worker_label
+    from nas.study import (
+        INTERRUPTED_EXIT,
+        mask_password,
+        prepare_search,
+        run_search,
+        unnamed_worker,
+        worker_label,
+    )
 
-    recipe = load_with_flags(
-        recipe_file, n_trials=n_trials, timeout=timeout, storage=storage, study_name=study_name,
-        sampler=sampler, seed=seed,
-    )  # fmt: skip
+    overrides = RecipeOverrides(n_trials, timeout, storage, study_name, sampler, seed)
+    recipe = load_recipe_with(recipe_file, overrides)
     index = worker_index if worker_index is not None else unnamed_worker()
     prepared = prepare_search(recipe, worker=index)
     r = prepared.recipe
-    budget = (
-        f"{n_trials} trials"
-        if n_trials is not None
-        else f"until the study has {r.n_trials} trials"
-        if r.n_trials is not None
-        else "until the timeout"
-    )
     if not quiet:
         console.print(
             f"[bold]worker[/] {worker_label()} joined study {r.study} in "
-            f"{mask_password(prepared.storage_url)} ({budget})",
+            f"{mask_password(prepared.storage_url)} ({_budget(n_trials, r.n_trials)})",
             highlight=False,
         )
 
     def on_trial(study: object, trial: object) -> None:
         if not quiet:
-            console.print(_trial_line(study, trial), highlight=False)
+            console.print(trial_line(study, trial), highlight=False)  # type: ignore[arg-type]
 
     # --n-trials: this worker's own count; else the recipe's n_trials is the study's total
     total = None if n_trials is not None else r.n_trials
@@ -83,3 +80,11 @@ def worker(
             f"Worker ran {outcome.new_trials} trials ({outcome.n_complete} complete in the study).",
             highlight=False,
         )
+
+
+def _budget(own: int | None, study_total: int | None) -> str:
+    if own is not None:
+        return f"{own} trials"
+    if study_total is not None:
+        return f"until the study has {study_total} trials"
+    return "until the timeout"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nas._options import config_to_dict
+from nas.base import config_to_dict
 
 if TYPE_CHECKING:
     from nas.arch import Architecture

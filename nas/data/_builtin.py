@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nas._registry import Registry
+from nas.base import Registry
 from nas.data._dataset import DEFAULT_SPLIT_SEED, DEFAULT_VAL_FRACTION, Dataset, make_dataset
 
 DIGITS_TEST_FRACTION = 0.2  # digits has no official test split: a stratified 20% held out

@@ -7,7 +7,7 @@ from typing import Literal
 
 import numpy as np
 
-from nas._errors import DataError
+from nas.base import DataError
 
 Task = Literal["classification", "regression"]
 DEFAULT_VAL_FRACTION = 0.2  # share of the training set held out for search

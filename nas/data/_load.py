@@ -1,17 +1,17 @@
-"""``load_dataset``: a built-in name or a path to an ``.npz`` file."""
+"""``load_dataset``: a registered dataset name or a path to a file a reader reads."""
 
 from __future__ import annotations
 
-from nas._errors import DataError
+from nas.base import DataError
 from nas.data._builtin import DATASETS, list_datasets
 from nas.data._dataset import DEFAULT_SPLIT_SEED, DEFAULT_VAL_FRACTION, Dataset
-from nas.data._npz import load_npz
+from nas.data._readers import READERS, list_readers, suffix_of
 
 
 def load_dataset(
     spec: str, *, val_fraction: float = DEFAULT_VAL_FRACTION, split_seed: int = DEFAULT_SPLIT_SEED
 ) -> Dataset:
-    """Load ``spec``: a built-in name (``mnist1d``, ``digits``) or a path ending in ``.npz``.
+    """Load ``spec``: a dataset name (``mnist1d``, ``digits``) or a data file (``.npz``).
 
     Example::
 
@@ -20,9 +20,9 @@ def load_dataset(
     """
     if spec in DATASETS:
         return DATASETS.get(spec)(val_fraction, split_seed)
-    if spec.endswith(".npz"):
-        return load_npz(spec, val_fraction, split_seed)
+    if suffix_of(spec) in READERS:
+        return READERS.get(suffix_of(spec))(spec, val_fraction, split_seed)
     raise DataError(
         f"unknown dataset {spec!r}; use one of {', '.join(list_datasets())} "
-        "or a path to an .npz file"
+        f"or a path to a {' or '.join(list_readers())} file"
     )

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nas._errors import DataError
+from nas.base import DataError
 from nas.data._dataset import Dataset, make_dataset
+from nas.data._readers import register_reader
 
 REQUIRED = ("x_train", "y_train", "x_test", "y_test")
 OPTIONAL = ("x_val", "y_val", "layout")
@@ -70,6 +71,7 @@ def _check_pair(x: np.ndarray, y: np.ndarray, split: str, source: str) -> None:
         )
 
 
+@register_reader(".npz")
 def load_npz(path: str | Path, val_fraction: float, split_seed: int) -> Dataset:
     """Load and validate a user ``.npz`` file."""
     source = str(path)

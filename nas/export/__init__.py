@@ -1,18 +1,48 @@
-"""Export a trial as a verified, deployable bundle; ``load`` reads one back (imports torch)."""
+"""Export a trial as a verified, deployable bundle; ``load`` reads one back.
 
-from nas.export._bundle import FORMATS, BundleInfo, export_onnx, load, write_bundle
-from nas.export._codegen import standalone_source
-from nas.export._export import ExportRequest, export_trial
-from nas.export._select import PickRule, select_trial
+The export-format registry is light; writing or loading a bundle imports torch on first use.
+"""
+
+from nas.base import lazy_exports
+from nas.export._formats import (
+    FORMATS,
+    ONNX_TOLERANCE,
+    TOLERANCE,
+    ExportFormat,
+    export_onnx,
+    list_formats,
+    register_format,
+)
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        **dict.fromkeys(
+            ("BundleInfo", "bundle_files", "check_formats", "load", "write_bundle"),
+            "nas.export._bundle",
+        ),
+        "standalone_source": "nas.export._codegen",
+        **dict.fromkeys(("ExportRequest", "export_trial", "check_request"), "nas.export._export"),
+        **dict.fromkeys(("PickRule", "select_trial"), "nas.export._select"),
+    },
+)
 
 __all__ = [
     "FORMATS",
+    "ONNX_TOLERANCE",
+    "TOLERANCE",
     "BundleInfo",
+    "ExportFormat",
     "ExportRequest",
     "PickRule",
+    "bundle_files",
+    "check_formats",
+    "check_request",
     "export_onnx",
     "export_trial",
+    "list_formats",
     "load",
+    "register_format",
     "select_trial",
     "standalone_source",
     "write_bundle",

@@ -15,36 +15,37 @@
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from nas._errors import ExportError
 from nas.arch import Architecture
+from nas.base import ExportError, load_plugins
 from nas.builder import NASNet, build_model, measure_latency_ms
 from nas.data import Dataset
-from nas.export._codegen import standalone_source
+from nas.export._formats import FORMATS, check_parity
 from nas.training import evaluate
 
 BUNDLE_FORMAT = "nas.bundle"
 BUNDLE_VERSION = 1
-ONNX_OPSET = 17  # a current opset every onnxruntime release of the last years runs
-ONNX_TOLERANCE = 1e-4  # max abs difference allowed between onnxruntime and PyTorch (fp32)
-PARITY_BATCH = 256  # real inputs used for the ONNX and TorchScript checks
-FORMATS = ("onnx", "torchscript", "python")
-BUNDLE_FILES = (  # every file a bundle may hold; a re-export removes them first
-    "architecture.json",
-    "weights.safetensors",
-    "bundle.json",
-    "README.md",
-    "model.onnx",
-    "model.pt",
-    "model.py",
-)
+PARITY_BATCH = 256  # real inputs used for the parity checks of the exported formats
+CORE_FILES = ("architecture.json", "weights.safetensors", "bundle.json", "README.md")
+
+
+def bundle_files() -> list[str]:
+    """Every file a bundle may hold (a re-export removes them first)."""
+    return [*CORE_FILES, *(f.filename for _, f in FORMATS.items())]
+
+
+def check_formats(formats: tuple[str, ...]) -> None:
+    """Reject unknown ``--formats`` names, listing the registered ones."""
+    for name in formats:
+        if name not in FORMATS:
+            raise ExportError(
+                f"--formats: unknown format {name!r}; available: {', '.join(FORMATS.names())}"
+            )
 
 
 @dataclass(frozen=True)
@@ -63,36 +64,10 @@ class BundleInfo:
     source: dict[str, Any]  # study, trial, storage, seed, retrained
     onnx_max_abs_diff: float | None = None
     files: list[str] = field(default_factory=list)
+    max_abs_diff: dict[str, float] = field(default_factory=dict)  # per format that runs a model
+    plugins: list[str] = field(default_factory=list)  # modules nas.load imports first
     format: str = BUNDLE_FORMAT
     version: int = BUNDLE_VERSION
-
-
-def export_onnx(model: NASNet, sample: torch.Tensor, path: Path) -> float:
-    """Write ``model`` as ONNX and return the max abs difference to PyTorch on ``sample``.
-
-    Uses the TorchScript-based exporter: it handles every block family (LSTM/GRU
-    included) with a dynamic batch dimension and needs no extra package.
-    """
-    import onnxruntime
-
-    model.eval()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # deprecation notes of the TorchScript-based exporter
-        torch.onnx.export(
-            model,
-            (sample[:1],),
-            str(path),
-            dynamo=False,
-            opset_version=ONNX_OPSET,
-            input_names=["input"],
-            output_names=["output"],
-            dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-        )
-    session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    ours = session.run(None, {"input": sample.numpy()})[0]
-    with torch.no_grad():
-        theirs = model(sample).numpy()
-    return float(np.abs(ours - theirs).max())
 
 
 def _model_card(arch: Architecture, info: BundleInfo, commands: dict[str, str]) -> str:
@@ -165,50 +140,21 @@ def write_bundle(
     source: dict[str, Any],
     metrics: dict[str, float],
     commands: dict[str, str],
+    plugins: tuple[str, ...] = (),
 ) -> BundleInfo:
     """Verify and write the bundle for a trained ``model``; returns bundle.json's content."""
-    from safetensors.torch import save_file
-
-    unknown = sorted(set(formats) - set(FORMATS))
-    if unknown:
-        raise ExportError(
-            f"--formats: unknown format {unknown[0]!r}; available: {', '.join(FORMATS)}"
-        )
+    check_formats(formats)
     model = model.cpu().eval()
-    out.mkdir(parents=True, exist_ok=True)
-    if (out / "bundle.json").exists():  # replacing an earlier bundle: leave none of its files
-        for name in BUNDLE_FILES:
-            (out / name).unlink(missing_ok=True)
-    files = ["architecture.json", "weights.safetensors", "bundle.json", "README.md"]
-    (out / "architecture.json").write_text(arch.to_json())
-    state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
-    save_file(
-        state,
-        str(out / "weights.safetensors"),
-        metadata={"architecture": arch.to_json(indent=None)},
-    )
-
+    _clear(out)
+    files = _write_weights(out, arch, model)
     sample = torch.from_numpy(dataset.x_val[:PARITY_BATCH])
-    onnx_diff = None
-    if "onnx" in formats:
-        onnx_diff = export_onnx(model, sample, out / "model.onnx")
-        if not onnx_diff <= ONNX_TOLERANCE:
-            raise ExportError(
-                f"ONNX parity check failed: max abs difference {onnx_diff:.3g} > {ONNX_TOLERANCE}"
-            )
-        files.append("model.onnx")
-    if "torchscript" in formats:
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # RNN shape checks are constants in a trace: fine here
-            scripted = torch.jit.trace(model, sample[:1])
-            difference = (scripted(sample) - model(sample)).abs().max().item()
-        if difference > ONNX_TOLERANCE:
-            raise ExportError(f"TorchScript check failed: max abs difference {difference:.3g}")
-        scripted.save(str(out / "model.pt"))
-        files.append("model.pt")
-    if "python" in formats:
-        (out / "model.py").write_text(standalone_source(model, arch.summary()))
-        files.append("model.py")
+    differences = {}
+    for name in formats:
+        entry = FORMATS.get(name)
+        difference = entry.write(model, sample, out / entry.filename, arch.summary())
+        if difference is not None:
+            differences[name] = check_parity(name, difference)
+        files.append(entry.filename)
 
     x_test, y_test = torch.from_numpy(dataset.x_test), torch.from_numpy(dataset.y_test)
     info = BundleInfo(
@@ -222,12 +168,36 @@ def write_bundle(
         flops=model.report.flops,
         latency_ms=measure_latency_ms(model, dataset.input_shape),
         source=source,
-        onnx_max_abs_diff=onnx_diff,
+        onnx_max_abs_diff=differences.get("onnx"),
         files=sorted(files),
+        max_abs_diff=differences,
+        plugins=list(plugins),
     )
     (out / "bundle.json").write_text(json.dumps(asdict(info), indent=2))
     (out / "README.md").write_text(_model_card(arch, info, commands))
     return info
+
+
+def _clear(out: Path) -> None:
+    """Create ``out``; when it holds an earlier bundle, leave none of its files."""
+    out.mkdir(parents=True, exist_ok=True)
+    if (out / "bundle.json").exists():
+        for name in bundle_files():
+            (out / name).unlink(missing_ok=True)
+
+
+def _write_weights(out: Path, arch: Architecture, model: NASNet) -> list[str]:
+    """architecture.json and weights.safetensors; returns the bundle's core file names."""
+    from safetensors.torch import save_file
+
+    (out / "architecture.json").write_text(arch.to_json())
+    state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    save_file(
+        state,
+        str(out / "weights.safetensors"),
+        metadata={"architecture": arch.to_json(indent=None)},
+    )
+    return list(CORE_FILES)
 
 
 def load(directory: str | Path) -> NASNet:
@@ -243,9 +213,7 @@ def load(directory: str | Path) -> NASNet:
     folder = Path(directory)
     try:
         info = json.loads((folder / "bundle.json").read_text())
-        arch = Architecture.from_json(
-            (folder / "architecture.json").read_text(), str(folder / "architecture.json")
-        )
+        arch_text = (folder / "architecture.json").read_text()
     except FileNotFoundError as exc:
         raise ExportError(
             f"{folder}: not a nas bundle ({Path(exc.filename).name} is missing)"
@@ -254,6 +222,8 @@ def load(directory: str | Path) -> NASNet:
         raise ExportError(
             f"{folder}: bundle format {info.get('format')} v{info.get('version')} is not supported"
         )
+    load_plugins(info.get("plugins", []), where=f"{folder / 'bundle.json'}: plugins")
+    arch = Architecture.from_json(arch_text, str(folder / "architecture.json"))
     model = build_model(arch, tuple(info["input_shape"]), info["num_outputs"])
     model.load_state_dict(load_file(str(folder / "weights.safetensors")))
     return model.eval()

@@ -1,18 +1,20 @@
 """Generate a standalone ``model.py``: readable PyTorch code for one built network.
 
-The file defines the few small modules the builder uses (residual wrapper, recurrent
-output, layout adapters, pooling readouts), then ``build()`` constructs the same module
-tree with the same names, so ``load_state_dict`` of the exported weights just works.
-No import of ``nas``.
+The code comes from the layers themselves: every module was built through
+:func:`nas.blocks.layer`, which recorded its construction, and the layer classes that are
+not torch's own (nas's residual wrapper and adapters, a plugin's layers) contribute their
+source. ``build()`` constructs the same module tree with the same names, so
+``load_state_dict`` of the exported weights just works. No import of ``nas``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+import textwrap
 
 from torch import nn
 
-from nas.blocks import _layers as L
+from nas.blocks import custom_layer_classes, layer_code
 
 PRELUDE = '''"""{title}
 
@@ -35,56 +37,7 @@ INPUT_SHAPE = {input_shape}  # one sample, channels first
 NUM_OUTPUTS = {num_outputs}
 
 
-class Residual(nn.Module):
-    def __init__(self, body, shortcut, activation):
-        super().__init__()
-        self.body, self.shortcut, self.activation = body, shortcut, activation
-
-    def forward(self, x):
-        return self.activation(self.body(x) + self.shortcut(x))
-
-
-class RecurrentOutputs(nn.Module):
-    def __init__(self, rnn):
-        super().__init__()
-        self.rnn = rnn
-
-    def forward(self, x):
-        return self.rnn(x)[0]
-
-
-class Reduce(nn.Module):
-    def __init__(self, reduce, dims):
-        super().__init__()
-        self.reduce, self.dims = reduce, dims
-
-    def forward(self, x):
-        return x.amax(dim=self.dims) if self.reduce == "amax" else x.mean(dim=self.dims)
-
-
-class SelectLast(nn.Module):
-    def __init__(self, dim):
-        super().__init__()
-        self.dim = dim
-
-    def forward(self, x):
-        return x.select(self.dim, -1)
-
-
-class ChannelsToSequence(nn.Module):
-    def forward(self, x):
-        if x.dim() == 3:
-            return x.transpose(1, 2)
-        b, c, h, w = x.shape
-        return x.permute(0, 2, 1, 3).reshape(b, h, c * w)
-
-
-class SequenceToChannels(nn.Module):
-    def forward(self, x):
-        return x.transpose(1, 2)
-
-
-class Net(nn.Module):
+{classes}class Net(nn.Module):
     def __init__(self, layers):
         super().__init__()
         self.layers = nn.ModuleDict(layers)
@@ -112,103 +65,28 @@ def load(weights=Path(__file__).with_name("weights.safetensors")):
 '''
 
 
-def _args(*values: object, **named: object) -> str:
-    parts = [repr(v) for v in values] + [f"{k}={v!r}" for k, v in named.items()]
-    return ", ".join(parts)
-
-
-def _conv(m: nn.Module) -> str:
-    assert isinstance(m, (nn.Conv1d, nn.Conv2d))
-    k, s, p, d = (
-        v[0] if isinstance(v, tuple) else v
-        for v in (m.kernel_size, m.stride, m.padding, m.dilation)
-    )
-    args = _args(
-        m.in_channels, m.out_channels, k, stride=s, padding=p, dilation=d, bias=m.bias is not None
-    )
-    return f"nn.{type(m).__name__}({args})"
-
-
-def _rnn(m: nn.Module) -> str:
-    assert isinstance(m, nn.RNNBase)
-    extra = (
-        {"nonlinearity": m.nonlinearity}
-        if isinstance(m, nn.RNN) and m.nonlinearity != "tanh"
-        else {}
-    )
-    args = _args(
-        m.input_size,
-        m.hidden_size,
-        num_layers=m.num_layers,
-        batch_first=True,
-        bidirectional=m.bidirectional,
-        dropout=m.dropout,
-        **extra,
-    )
-    return f"nn.{type(m).__name__}({args})"
-
-
-_EMITTERS: dict[type, Callable[[nn.Module], str]] = {
-    nn.Conv1d: _conv,
-    nn.Conv2d: _conv,
-    nn.Linear: lambda m: (
-        f"nn.Linear({_args(m.in_features, m.out_features, bias=m.bias is not None)})"
-    ),
-    nn.BatchNorm1d: lambda m: f"nn.BatchNorm1d({m.num_features})",
-    nn.BatchNorm2d: lambda m: f"nn.BatchNorm2d({m.num_features})",
-    nn.GroupNorm: lambda m: f"nn.GroupNorm({m.num_groups}, {m.num_channels})",
-    nn.LayerNorm: lambda m: f"nn.LayerNorm({m.normalized_shape[0]})",
-    nn.MaxPool1d: lambda m: f"nn.MaxPool1d({m.kernel_size})",
-    nn.MaxPool2d: lambda m: f"nn.MaxPool2d({m.kernel_size})",
-    nn.AvgPool1d: lambda m: f"nn.AvgPool1d({m.kernel_size[0]})",
-    nn.AvgPool2d: lambda m: f"nn.AvgPool2d({m.kernel_size})",
-    nn.Dropout: lambda m: f"nn.Dropout({m.p})",
-    nn.Flatten: lambda m: "nn.Flatten()",
-    nn.Identity: lambda m: "nn.Identity()",
-    nn.LeakyReLU: lambda m: f"nn.LeakyReLU({m.negative_slope})",
-    nn.LSTM: _rnn,
-    nn.GRU: _rnn,
-    nn.RNN: _rnn,
-    L.Reduce: lambda m: f"Reduce({m.reduce!r}, {m.dims!r})",
-    L.SelectLast: lambda m: f"SelectLast({m.dim})",
-    L.ChannelsToSequence: lambda m: "ChannelsToSequence()",
-    L.SequenceToChannels: lambda m: "SequenceToChannels()",
-}
-_PLAIN_ACTIVATIONS = (nn.ReLU, nn.ELU, nn.GELU, nn.SiLU, nn.Mish, nn.Tanh, nn.Sigmoid)
-
-
-def module_code(m: nn.Module, indent: int = 8) -> str:
-    """Python expression that constructs a module equal in structure to ``m``."""
-    pad = " " * (indent + 4)
-    if isinstance(m, nn.Sequential):
-        inner = ",\n".join(pad + module_code(child, indent + 4) for child in m)
-        return f"nn.Sequential(\n{inner},\n{' ' * indent})"
-    if isinstance(m, L.Residual):
-        parts = [module_code(c, indent + 4) for c in (m.body, m.shortcut, m.activation)]
-        inner = ",\n".join(pad + p for p in parts)
-        return f"Residual(\n{inner},\n{' ' * indent})"
-    if isinstance(m, L.RecurrentOutputs):
-        return f"RecurrentOutputs({module_code(m.rnn, indent)})"
-    if type(m) in _PLAIN_ACTIVATIONS:
-        return f"nn.{type(m).__name__}()"
-    try:
-        return _EMITTERS[type(m)](m)
-    except KeyError:
-        raise TypeError(f"no code generator for {type(m).__name__}") from None
+def _class_source(cls: type) -> str:
+    return textwrap.dedent(inspect.getsource(cls)).strip()
 
 
 def standalone_source(model: nn.Module, title: str) -> str:
-    """The full text of ``model.py`` for a built ``NASNet``."""
+    """The full text of ``model.py`` for a built ``NASNet``.
+
+    Raises:
+        TypeError: a module of ``model`` was not built through :func:`nas.blocks.layer`.
+    """
     report = model.report  # type: ignore[attr-defined]
     layers = "\n".join(
-        f"        {name!r}: {module_code(layer, 8)},"
-        for name, layer in model.layers.items()  # type: ignore[union-attr]
+        f"        {name!r}: {layer_code(module, 8)},"
+        for name, module in model.layers.items()  # type: ignore[union-attr]
     )
+    classes = "".join(_class_source(cls) + "\n\n\n" for cls in custom_layer_classes(model))
     shape = ", ".join(str(s) for s in report.input_shape)
     return PRELUDE.format(
         title=title,
         shape=shape,
         input_shape=tuple(report.input_shape),
         num_outputs=report.num_outputs,
+        classes=classes,
         layers=layers,
     )

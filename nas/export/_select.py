@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 import optuna
 
-from nas._errors import ExportError
-from nas.study._objective import COST_ATTRS
+from nas.base import ExportError
+from nas.config import METRICS, cost_metrics
+from nas.study import TrialRecord
 
 TrialState = optuna.trial.TrialState
 _LIMIT = re.compile(r"^\s*(\w+)\s*<=\s*([0-9.eE+-]+)\s*$")
@@ -43,12 +44,14 @@ def _quantity(study: optuna.Study, trial: optuna.trial.FrozenTrial, name: str) -
     names = list(study.metric_names or [])
     if name in names:
         return trial.values[names.index(name)]
-    if name in trial.user_attrs.get("metrics", {}):
-        return trial.user_attrs["metrics"][name]
-    if name in COST_ATTRS:
-        return trial.user_attrs[COST_ATTRS[name]]
+    record = TrialRecord.read(trial)
+    if name in record.metrics:
+        return record.metrics[name]
+    costs = {m.name: m for m in cost_metrics()}
+    if name in costs:
+        return record.cost(costs[name])  # type: ignore[return-value]
     raise ExportError(
-        f"--pick: unknown quantity {name!r}; use one of {', '.join([*names, *COST_ATTRS])}"
+        f"--pick: unknown quantity {name!r}; use one of {', '.join([*names, *costs])}"
     )
 
 
@@ -66,7 +69,7 @@ def select_trial(
         if trial.state != TrialState.COMPLETE:
             raise ExportError(
                 f"trial {number} is {trial.state.name}, not COMPLETE: "
-                f"{trial.user_attrs.get('fail_reason', '')}"
+                f"{TrialRecord.read(trial).fail_reason or ''}"
             )
         return trial
     multi = len(study.directions) > 1
@@ -94,8 +97,10 @@ def select_trial(
             f"--pick {pick}: no {'Pareto-front ' if multi else ''}trial is within the limits"
         )
     names = list(study.metric_names or [])
-    maximize = (
-        rule.metric in names
-        and study.directions[names.index(rule.metric)] == optuna.study.StudyDirection.MAXIMIZE
-    ) or rule.metric in ("val_acc", "val_r2")
+    if rule.metric in names:
+        maximize = (
+            study.directions[names.index(rule.metric)] == optuna.study.StudyDirection.MAXIMIZE
+        )
+    else:
+        maximize = rule.metric in METRICS and METRICS.get(rule.metric).direction == "maximize"
     return (max if maximize else min)(within, key=lambda t: _quantity(study, t, rule.metric))

@@ -3,12 +3,19 @@
 ``ControllerSampler`` imports torch, so it loads on first use.
 """
 
-from nas._lazy import lazy_exports
-from nas.samplers._factory import SamplerContext, list_samplers, make_sampler, register_sampler
+from nas.base import lazy_exports
+from nas.samplers._factory import (
+    SAMPLERS,
+    SamplerContext,
+    list_samplers,
+    make_sampler,
+    register_sampler,
+)
 
 __getattr__, __dir__ = lazy_exports(__name__, {"ControllerSampler": "nas.samplers._controller"})
 
 __all__ = [
+    "SAMPLERS",
     "ControllerSampler",
     "SamplerContext",
     "list_samplers",

@@ -10,8 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nas._errors import RecipeError
-from nas._registry import Registry
+from nas.base import RecipeError, Registry
 
 if TYPE_CHECKING:
     import optuna

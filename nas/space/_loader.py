@@ -7,13 +7,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from nas._errors import SearchSpaceError
-from nas._options import OptionSpec, option_specs
-from nas._yaml import parse_yaml, read_text
+from nas.base import OptionSpec, SearchSpaceError, option_specs, parse_yaml, read_text
 from nas.blocks import VECTOR, get_block, list_blocks, list_readouts
+from nas.config import TrainConfig
 from nas.space._params import Param, parse_param
 from nas.space._space import BlockSpace, SearchSpace, StageSpace
-from nas.training._config import TrainConfig
 
 ROOT_KEYS = ("name", "description", "stages", "readout", "training")
 STAGE_KEYS = ("name", "n_blocks", "blocks")

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nas._errors import SearchSpaceError
-from nas._options import OptionSpec, check_value
+from nas.base import OptionSpec, SearchSpaceError, check_value
 
 if TYPE_CHECKING:
     import optuna

@@ -17,12 +17,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nas._errors import ArchitectureError
-from nas._options import build_config
 from nas.arch import Architecture, Block, Stage
+from nas.base import ArchitectureError, build_config
 from nas.blocks import get_block
+from nas.config import TrainConfig
 from nas.space._params import Param
-from nas.training._config import TrainConfig
 
 if TYPE_CHECKING:
     import optuna

@@ -3,50 +3,100 @@
 ``nas.study`` itself imports no torch; running a search does.
 """
 
-from nas._lazy import lazy_exports
+from nas.base import lazy_exports
+from nas.study._identity import unnamed_worker, worker_label
+from nas.study._pruners import PRUNERS, list_pruners, make_pruner, register_pruner
 from nas.study._recipe import (
-    METRICS,
-    Constraints,
+    Component,
     Objective,
     StudyRecipe,
     load_recipe,
     parse_recipe,
+    recipe_from_dict,
 )
-from nas.study._storage import DEFAULT_STORAGE, default_storage, mask_password, open_storage
+from nas.study._record import StudyRecord, TrialRecord
+from nas.study._sections import ArtifactSettings, Constraints, RecoverySettings
+from nas.study._storage import (
+    DEFAULT_STORAGE,
+    STORAGE_ENV,
+    default_storage,
+    mask_password,
+    open_storage,
+    sqlite_file,
+)
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "run_search": "nas.study._search",
-        "prepare_search": "nas.study._search",
-        "SearchOutcome": "nas.study._search",
-        "study_statuses": "nas.study._summary",
-        "select_study": "nas.study._summary",
-        "best_trials": "nas.study._summary",
-        "trial_record": "nas.study._summary",
-        "retrain_command": "nas.study._summary",
-        "TrialObjective": "nas.study._objective",
+        **dict.fromkeys(
+            ("run_search", "prepare_search", "PreparedSearch", "SearchOutcome", "finished_states"),
+            "nas.study._search",
+        ),
+        **dict.fromkeys(
+            ("study_statuses", "select_study", "best_trials", "trial_json", "retrain_command"),
+            "nas.study._summary",
+        ),
+        **dict.fromkeys(("TrialObjective", "TrialSettings"), "nas.study._objective"),
+        **dict.fromkeys(("TrialArtifacts", "default_artifact_dir"), "nas.study._artifacts"),
+        **dict.fromkeys(
+            (
+                "INTERRUPTED_EXIT",
+                "SQLITE_MAX_WORKERS",
+                "WorkerPlan",
+                "check_storage_for",
+                "launch_workers",
+                "list_pruners",
+                "plan_workers",
+                "split_trials",
+            ),
+            "nas.study._workers",
+        ),
     },
 )
 
 __all__ = [
     "DEFAULT_STORAGE",
-    "METRICS",
+    "INTERRUPTED_EXIT",
+    "PRUNERS",
+    "SQLITE_MAX_WORKERS",
+    "STORAGE_ENV",
+    "ArtifactSettings",
+    "Component",
     "Constraints",
     "Objective",
+    "PreparedSearch",
+    "RecoverySettings",
     "SearchOutcome",
     "StudyRecipe",
+    "StudyRecord",
+    "TrialArtifacts",
     "TrialObjective",
+    "TrialRecord",
+    "TrialSettings",
+    "WorkerPlan",
     "best_trials",
+    "check_storage_for",
+    "default_artifact_dir",
     "default_storage",
+    "finished_states",
+    "launch_workers",
+    "list_pruners",
     "load_recipe",
+    "make_pruner",
     "mask_password",
     "open_storage",
     "parse_recipe",
+    "plan_workers",
     "prepare_search",
+    "recipe_from_dict",
+    "register_pruner",
     "retrain_command",
     "run_search",
     "select_study",
+    "split_trials",
+    "sqlite_file",
     "study_statuses",
-    "trial_record",
+    "trial_json",
+    "unnamed_worker",
+    "worker_label",
 ]

@@ -9,42 +9,30 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nas._options import option
+from nas.study._record import TrialRecord
+from nas.study._storage import sqlite_file
 
 if TYPE_CHECKING:
     import optuna
 
     from nas.arch import Architecture
     from nas.builder import NASNet
+    from nas.study._recipe import StudyRecipe
     from nas.training import TrainResult
 
 _log = logging.getLogger("nas.study")
-ARTIFACTS_ATTR = "artifacts"  # trial user attr: {"diagram": id, "weights": id}
-ARTIFACT_DIR_ATTR = "artifact_dir"  # study user attr: where its artifact store lives
 
 
-@dataclass(frozen=True)
-class ArtifactSettings:
-    """The ``artifacts:`` section of a recipe."""
-
-    enabled: bool = option(True, "write a note, a diagram and the weights of completed trials")
-    dir: str | None = option(
-        None,
-        "artifact folder; default: beside a SQLite store, else studies/artifacts",
-        kind=str,
-        nullable=True,
-    )
-    weights: bool = option(True, "keep each completed trial's trained weights (safetensors)")
+def artifact_dir_of(recipe: StudyRecipe, storage_url: str) -> Path:
+    """The recipe's ``artifacts.dir``, else the default folder for its store."""
+    return Path(recipe.artifacts.dir) if recipe.artifacts.dir else default_artifact_dir(storage_url)
 
 
 def default_artifact_dir(storage_url: str) -> Path:
     """``x-artifacts/`` beside a ``sqlite:///.../x.db`` store, else ``studies/artifacts``."""
-    from nas.study._storage import sqlite_file
-
     path = sqlite_file(storage_url)
     if path is not None:
         db = Path(path)
@@ -70,7 +58,7 @@ class TrialArtifacts:
             self._record(trial, arch, model, result)
         except Exception as exc:  # disk full, permissions: the trial's result still counts
             _log.warning("trial %d: could not write artifacts: %s", trial.number, exc)
-            trial.set_user_attr("artifact_error", f"{type(exc).__name__}: {exc}")
+            TrialRecord.write(trial, artifact_error=f"{type(exc).__name__}: {exc}")
 
     def _record(
         self, trial: optuna.Trial, arch: Architecture, model: NASNet, result: TrainResult
@@ -106,4 +94,4 @@ class TrialArtifacts:
                     study_or_trial=trial,
                     mimetype="application/octet-stream",
                 )
-        trial.set_user_attr(ARTIFACTS_ATTR, ids)
+        TrialRecord.write(trial, artifacts=ids)

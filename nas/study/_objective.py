@@ -1,9 +1,10 @@
 """The Optuna objective of a search: one trial = sample, build, check cost, train, record.
 
 Everything a trial learns goes into Optuna's own storage so any Optuna tool reads it:
-params (the sampler's choices), user attrs (architecture JSON, cost, timings, versions,
-and ``fail_reason`` when it did not complete), constraint values through
-``trial.set_constraint``, and the per-epoch validation metric through ``trial.report``.
+params (the sampler's choices), the trial's :class:`TrialRecord` (architecture, cost,
+timings, versions, and ``fail_reason`` when it did not complete), constraint values
+through ``trial.set_constraint``, and the per-epoch validation metric through
+``trial.report``.
 """
 
 from __future__ import annotations
@@ -14,33 +15,34 @@ import os
 import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import optuna
 
-from nas._errors import NASError
-from nas.data import Dataset
-from nas.space import SearchSpace
-from nas.study._artifacts import TrialArtifacts
+from nas.base import NASError
+from nas.config import METRICS, cost_metrics
+from nas.study._identity import worker_label
 from nas.study._interrupt import GracefulInterrupt, StopOnInterrupt
 from nas.study._recipe import Constraints, Objective
+from nas.study._record import TrialRecord
 from nas.study._recovery import retried_from
-from nas.study._workers import worker_label
+
+if TYPE_CHECKING:
+    from nas.arch import Architecture
+    from nas.builder import NASNet
+    from nas.data import Dataset
+    from nas.space import SearchSpace
+    from nas.study._artifacts import TrialArtifacts
+    from nas.training import TrainResult
 
 _log = logging.getLogger("nas.study")
 
 LATENCY_REPEATS = 20  # forward passes timed per trial (median is recorded)
-
-# user-attr keys (shared with `nas best`, the dashboard views and export)
-ARCHITECTURE = "architecture"
-SUMMARY = "summary"
-FAIL_REASON = "fail_reason"
-# objective metric -> user attr holding it (costs known as soon as the model is built)
-COST_ATTRS = {"params": "n_params", "flops": "flops", "latency_ms": "latency_ms"}
+INTERRUPTED = "interrupted by the user (Ctrl-C)"
 
 
 class TrialFailed(NASError):
-    """A trial could not produce a result; the reason is in its ``fail_reason`` user attr."""
+    """A trial could not produce a result; the reason is in its record's ``fail_reason``."""
 
 
 @dataclass(frozen=True)
@@ -83,77 +85,91 @@ class TrialObjective:
     ) -> None:
         self.space, self.dataset, self.settings = space, dataset, settings
         self.interrupt, self.artifacts = interrupt, artifacts
-        self._versions = library_versions()
-        self._worker = worker_label()
-        self._gpus = os.environ.get("CUDA_VISIBLE_DEVICES")  # a worker pinned to its GPU(s)
-
-    def _fail(self, trial: optuna.Trial, reason: str) -> TrialFailed:
-        trial.set_user_attr(FAIL_REASON, reason)
-        return TrialFailed(reason)
-
-    def _prune(self, trial: optuna.Trial, reason: str) -> optuna.TrialPruned:
-        trial.set_user_attr(FAIL_REASON, reason)
-        return optuna.TrialPruned(reason)
-
-    def _check_interrupt(self, trial: optuna.Trial) -> None:
-        if self.interrupt is not None and self.interrupt.requested:
-            trial.set_user_attr(FAIL_REASON, "interrupted by the user (Ctrl-C)")
-            raise KeyboardInterrupt
+        self._provenance: dict[str, Any] = {
+            "versions": library_versions(),
+            "worker": worker_label(),
+        }
+        gpus = os.environ.get("CUDA_VISIBLE_DEVICES")  # a worker pinned to its GPU(s)
+        if gpus is not None:
+            self._provenance["cuda_visible_devices"] = gpus
 
     def __call__(self, trial: optuna.Trial) -> float | Sequence[float]:
-        from nas.builder import measure_latency_ms
-        from nas.training import TrainOptions, build_seeded, train_architecture
+        seed = self._start(trial)
+        arch = self._sample(trial, seed)
+        model = self._build(trial, arch, seed)
+        cost = self._cost(trial, model)
+        self._check_constraints(trial, cost)
+        result, trained = self._train(trial, arch, model, seed)
+        self._record_result(trial, result)
+        if self.artifacts is not None:
+            self.artifacts.record(trial, arch, trained, result)
+        values = [
+            result.metrics.get(o.metric, cost.get(o.metric, math.nan))
+            for o in self.settings.objectives
+        ]
+        return values[0] if len(values) == 1 else values
 
-        s = self.settings
-        trial.set_user_attr("versions", self._versions)
-        trial.set_user_attr("worker", self._worker)
-        if self._gpus is not None:
-            trial.set_user_attr("cuda_visible_devices", self._gpus)
+    # ---- the steps of a trial -------------------------------------------------------
+    def _start(self, trial: optuna.Trial) -> int:
+        """Record provenance; a crashed trial's re-run trains with that trial's seed."""
         original = retried_from(trial)
-        if original is not None:  # a crashed trial's re-run trains exactly as it would have
-            trial.set_user_attr("retry_of", original)
+        TrialRecord.write(trial, **self._provenance)
+        if original is not None:
+            TrialRecord.write(trial, retry_of=original)
+        return self.settings.seed + (trial.number if original is None else original)
+
+    def _sample(self, trial: optuna.Trial, seed: int) -> Architecture:
         try:
             arch = self.space.sample(trial)
         except NASError as exc:
             raise self._fail(trial, f"invalid parameters: {exc}") from None
-        trial.set_user_attr(ARCHITECTURE, arch.to_dict())
-        trial.set_user_attr(SUMMARY, arch.summary())
-        seed = s.seed + (trial.number if original is None else original)
-        trial.set_user_attr("seed", seed)
+        TrialRecord.write(trial, architecture=arch.to_dict(), summary=arch.summary(), seed=seed)
         self._check_interrupt(trial)
+        return arch
+
+    def _build(self, trial: optuna.Trial, arch: Architecture, seed: int) -> NASNet:
+        from nas.training import build_seeded
 
         try:
-            model = build_seeded(arch, self.dataset, seed)
+            return build_seeded(arch, self.dataset, seed)
         except NASError as exc:
             raise self._fail(trial, f"cannot build: {exc}") from None
-        cost = {
-            "params": model.report.n_params,
+
+    def _cost(self, trial: optuna.Trial, model: NASNet) -> dict[str, float]:
+        """Parameters, FLOPs and latency, recorded before training: cost metric -> value."""
+        from nas.builder import measure_latency_ms
+
+        values = {
+            "n_params": model.report.n_params,
             "flops": model.report.flops,
             "latency_ms": measure_latency_ms(model, self.dataset.input_shape, LATENCY_REPEATS),
         }
-        for metric, value in cost.items():
-            trial.set_user_attr(COST_ATTRS[metric], value)
+        TrialRecord.write(trial, **values)
         if model.report.notes:
-            trial.set_user_attr("builder_notes", list(model.report.notes))
+            TrialRecord.write(trial, builder_notes=list(model.report.notes))
+        return {m.name: values[m.cost_attr] for m in cost_metrics()}  # type: ignore[index]
+
+    def _check_constraints(self, trial: optuna.Trial, cost: dict[str, float]) -> None:
+        """Record each limit through Optuna's constraints; prune violators if asked to."""
+        constraints = self.settings.constraints
         violations = []
-        for metric, limit in s.constraints.limits().items():
+        for metric, limit in constraints.limits().items():
             trial.set_constraint(f"max_{metric}", cost[metric] - limit)  # <= 0 is feasible
             if cost[metric] > limit:
                 violations.append(f"{metric} {cost[metric]:,.6g} > {limit:,.6g}")
-        if violations and s.constraints.skip_infeasible:
+        if violations and constraints.skip_infeasible:
             raise self._prune(trial, "infeasible: " + "; ".join(violations))
 
-        callbacks: list[Any] = []
-        if self.interrupt is not None:
-            callbacks.append(StopOnInterrupt(self.interrupt))
-        if len(s.objectives) == 1 and s.objectives[0].metric.startswith("val_"):
-            from optuna_integration import PyTorchLightningPruningCallback
+    def _train(
+        self, trial: optuna.Trial, arch: Architecture, model: NASNet, seed: int
+    ) -> tuple[TrainResult, NASNet]:
+        from nas.training import TrainOptions, train_architecture
 
-            callbacks.append(PyTorchLightningPruningCallback(trial, monitor=s.objectives[0].metric))
+        s = self.settings
         options = TrainOptions(seed=seed, max_time_s=s.trial_timeout, precision=s.precision)
         try:
-            result, trained = train_architecture(
-                arch, self.dataset, options, model=model, callbacks=callbacks
+            return train_architecture(
+                arch, self.dataset, options, model=model, callbacks=self._callbacks(trial)
             )
         except optuna.TrialPruned as exc:
             raise self._prune(
@@ -165,18 +181,48 @@ class TrialObjective:
         except Exception as exc:  # e.g. CUDA out of memory: the trial fails, the study goes on
             _log.debug("trial %d raised", trial.number, exc_info=True)
             raise self._fail(trial, f"{type(exc).__name__}: {exc}") from None
-        self._check_interrupt(trial)
 
-        for key in ("train_seconds", "epochs_run", "best_epoch", "stopped", "device", "precision"):
-            trial.set_user_attr(key, getattr(result, key))
-        trial.set_user_attr("metrics", result.metrics)
-        trial.set_user_attr("history", result.history)
+    def _callbacks(self, trial: optuna.Trial) -> list[Any]:
+        callbacks: list[Any] = []
+        if self.interrupt is not None:
+            callbacks.append(StopOnInterrupt(self.interrupt))
+        objectives = self.settings.objectives
+        if len(objectives) == 1 and not METRICS.get(objectives[0].metric).is_cost:
+            from optuna_integration import PyTorchLightningPruningCallback
+
+            callbacks.append(PyTorchLightningPruningCallback(trial, monitor=objectives[0].metric))
+        return callbacks
+
+    def _record_result(self, trial: optuna.Trial, result: TrainResult) -> None:
+        self._check_interrupt(trial)
+        TrialRecord.write(
+            trial,
+            train_seconds=result.train_seconds,
+            epochs_run=result.epochs_run,
+            best_epoch=result.best_epoch,
+            stopped=result.stopped,
+            device=result.device,
+            precision=result.precision,
+            metrics=result.metrics,
+            history=result.history,
+        )
         if result.stopped == "time_limit":
             raise self._prune(
                 trial,
-                f"trial_timeout: stopped after {result.epochs_run} epochs ({s.trial_timeout:g} s)",
+                f"trial_timeout: stopped after {result.epochs_run} epochs "
+                f"({self.settings.trial_timeout:g} s)",
             )
-        if self.artifacts is not None:
-            self.artifacts.record(trial, arch, trained, result)
-        values = [result.metrics.get(o.metric, cost.get(o.metric, math.nan)) for o in s.objectives]
-        return values[0] if len(values) == 1 else values
+
+    # ---- how a trial ends early -----------------------------------------------------
+    def _fail(self, trial: optuna.Trial, reason: str) -> TrialFailed:
+        TrialRecord.write(trial, fail_reason=reason)
+        return TrialFailed(reason)
+
+    def _prune(self, trial: optuna.Trial, reason: str) -> optuna.TrialPruned:
+        TrialRecord.write(trial, fail_reason=reason)
+        return optuna.TrialPruned(reason)
+
+    def _check_interrupt(self, trial: optuna.Trial) -> None:
+        if self.interrupt is not None and self.interrupt.requested:
+            TrialRecord.write(trial, fail_reason=INTERRUPTED)
+            raise KeyboardInterrupt

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from nas._errors import RecipeError
-from nas._registry import Registry
+from nas.base import RecipeError, Registry
 
 if TYPE_CHECKING:
     import optuna
@@ -39,6 +38,8 @@ def _none(options: Mapping[str, Any]) -> optuna.pruners.BasePruner:
 
 
 PRUNERS: Registry[PrunerFactory] = Registry("pruner")
+register_pruner = PRUNERS.register
+list_pruners = PRUNERS.names
 for _name, _factory in (
     ("median", _median),
     ("successive_halving", _successive_halving),
@@ -46,7 +47,6 @@ for _name, _factory in (
     ("none", _none),
 ):
     PRUNERS.add(_name, _factory)
-list_pruners = PRUNERS.names
 
 
 def make_pruner(

@@ -11,6 +11,7 @@ resolve against the recipe file's folder, so a recipe works from any directory::
     objectives: [val_acc]              # or [{metric: val_acc}, {metric: params}]
     constraints: {max_params: 100000}
     n_trials: 20
+    plugins: [my_blocks]               # modules registering your own blocks, samplers, ...
 """
 
 from __future__ import annotations
@@ -21,26 +22,22 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
-from nas._errors import RecipeError
-from nas._options import build_config, config_to_dict, option
-from nas._yaml import parse_yaml, read_text
-from nas.data import list_datasets
+from nas.base import (
+    RecipeError,
+    build_config,
+    config_to_dict,
+    load_plugins,
+    option,
+    parse_yaml,
+    read_text,
+)
+from nas.config import METRICS, primary_metric
+from nas.data import is_data_file
 from nas.samplers import list_samplers
-from nas.study._artifacts import ArtifactSettings
 from nas.study._pruners import list_pruners
-from nas.study._recovery import RecoverySettings
+from nas.study._sections import ArtifactSettings, Constraints, RecoverySettings
 from nas.study._storage import SQLITE_PREFIX, sqlite_file
 
-# metric -> (direction, tasks it applies to). "params", "flops" and "latency_ms" are costs.
-METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "val_acc": ("maximize", ("classification",)),
-    "val_loss": ("minimize", ("classification", "regression")),
-    "val_rmse": ("minimize", ("regression",)),
-    "val_r2": ("maximize", ("regression",)),
-    "params": ("minimize", ("classification", "regression")),
-    "flops": ("minimize", ("classification", "regression")),
-    "latency_ms": ("minimize", ("classification", "regression")),
-}
 DIRECTIONS = ("maximize", "minimize")
 PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")  # Lightning's names
 T = TypeVar("T")
@@ -63,37 +60,12 @@ class Component:
 
 
 @dataclass(frozen=True)
-class Constraints:
-    """Limits on cost; a violating architecture is recorded infeasible through Optuna."""
-
-    max_params: int | None = option(
-        None, "most trainable parameters", kind=int, low=1, nullable=True
-    )
-    max_flops: int | None = option(
-        None, "most forward FLOPs per sample", kind=int, low=1, nullable=True
-    )
-    max_latency_ms: float | None = option(
-        None, "most inference latency (batch 1, median, ms)", kind=float, low=0.0, nullable=True
-    )
-    skip_infeasible: bool = option(True, "prune violating architectures before training them")
-
-    def limits(self) -> dict[str, float]:
-        """Metric name -> limit, for the constraints that are set."""
-        pairs = {
-            "params": self.max_params,
-            "flops": self.max_flops,
-            "latency_ms": self.max_latency_ms,
-        }
-        return {k: float(v) for k, v in pairs.items() if v is not None}
-
-
-@dataclass(frozen=True)
 class _Settings:
     """The scalar keys of a recipe."""
 
     study: str = option("nas", "study name in the store")
     space: str = option("", "search-space YAML, relative to the recipe")
-    data: str = option("mnist1d", f"dataset: {', '.join(list_datasets())} or an .npz path")
+    data: str = option("mnist1d", "dataset: a registered name (nas list datasets) or a data file")
     val_fraction: float = option(
         0.2, "share of training data held out for validation", low=0.01, high=0.9
     )
@@ -143,10 +115,13 @@ class StudyRecipe:
     precision: str | None = None
     artifacts: ArtifactSettings = field(default_factory=ArtifactSettings)
     recovery: RecoverySettings = field(default_factory=RecoverySettings)
+    plugins: tuple[str, ...] = ()  # modules imported before anything is validated
+    plugin_path: str | None = None  # folder searched first for them (the recipe's folder)
     source: str = "<memory>"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form, stored in the study so it describes itself."""
+        """JSON-ready form, stored in the study so it describes itself; ``recipe_from_dict``
+        reads it back (every path in it is absolute)."""
         return {
             "study": self.study,
             "space": str(self.space),
@@ -163,7 +138,8 @@ class StudyRecipe:
             "precision": self.precision,
             "artifacts": config_to_dict(self.artifacts),
             "recovery": config_to_dict(self.recovery),
-            "source": self.source,
+            "plugins": list(self.plugins),
+            "plugin_path": self.plugin_path,
         }
 
 
@@ -175,7 +151,10 @@ ROOT_KEYS = (
     "constraints",
     "artifacts",
     "recovery",
+    "plugins",
+    "plugin_path",
 )
+LEGACY_KEYS = ("source",)  # stored by nas before 0.2; ignored when a stored recipe is read
 
 
 def load_recipe(path: str | Path) -> StudyRecipe:
@@ -194,6 +173,7 @@ def parse_recipe(
     unknown = sorted(set(map(str, doc)) - set(ROOT_KEYS))
     if unknown:
         raise RecipeError(f"{source}: {unknown[0]}: unknown key; allowed: {', '.join(ROOT_KEYS)}")
+    plugins, plugin_path = _plugins(doc, source, base)
     scalars = {k: v for k, v in doc.items() if k in _Settings.__dataclass_fields__}
     settings = build_config(
         _Settings, {"study": default_name, **scalars}, where=source, error=RecipeError
@@ -229,8 +209,34 @@ def parse_recipe(
         precision=settings.precision,
         artifacts=artifacts,
         recovery=recovery,
+        plugins=plugins,
+        plugin_path=plugin_path,
         source=source,
     )
+
+
+def recipe_from_dict(doc: Mapping[str, Any], source: str) -> StudyRecipe:
+    """Read back a recipe stored by :meth:`StudyRecipe.to_dict` (its paths are absolute)."""
+    if not isinstance(doc, Mapping):
+        raise RecipeError(f"{source}: expected a mapping, got {type(doc).__name__}")
+    doc = {k: v for k, v in doc.items() if k not in LEGACY_KEYS}
+    return parse_recipe(doc, source, base=Path("/"), default_name=str(doc.get("study", "nas")))
+
+
+def _plugins(doc: Mapping[str, Any], source: str, base: Path) -> tuple[tuple[str, ...], str]:
+    """The ``plugins`` list, imported now (a plugin may register the recipe's sampler, or
+    the blocks of its space), with the folder searched first for them."""
+    raw = doc.get("plugins") or []
+    if not isinstance(raw, list) or not all(isinstance(m, str) and m for m in raw):
+        raise RecipeError(
+            f"{source}: plugins: expected a list of importable module names, got {raw!r}"
+        )
+    path = doc.get("plugin_path")
+    if path is not None and not isinstance(path, str):
+        raise RecipeError(f"{source}: plugin_path: expected a folder, got {path!r}")
+    folder = _resolve(path, base) if path else base
+    load_plugins(raw, where=f"{source}: plugins", search_path=folder)
+    return tuple(raw), str(folder)
 
 
 def _section(doc: Mapping[str, Any], key: str, cls: type[T], source: str) -> T:
@@ -248,7 +254,7 @@ def _resolve(path: str, base: Path) -> Path:
 
 
 def _resolve_data(data: str, base: Path) -> str:
-    return str(_resolve(data, base)) if data.endswith(".npz") else data
+    return str(_resolve(data, base)) if is_data_file(data) else data
 
 
 def _resolve_storage(url: str | None, base: Path) -> str | None:
@@ -293,9 +299,10 @@ def _objectives(raw: Any, where: str) -> tuple[Objective, ...]:
         metric = spec.get("metric")
         if metric not in METRICS:
             raise RecipeError(
-                f"{where}[{i}].metric: unknown metric {metric!r}; available: {', '.join(METRICS)}"
+                f"{where}[{i}].metric: unknown metric {metric!r}; "
+                f"available: {', '.join(METRICS.names())}"
             )
-        direction = spec.get("direction", METRICS[metric][0])
+        direction = spec.get("direction", METRICS.get(metric).direction)
         if direction not in DIRECTIONS:
             raise RecipeError(
                 f"{where}[{i}].direction: expected maximize or minimize, got {direction!r}"
@@ -311,10 +318,10 @@ def _objectives(raw: Any, where: str) -> tuple[Objective, ...]:
 def resolve_objectives(recipe: StudyRecipe, task: str) -> tuple[Objective, ...]:
     """The recipe's objectives checked against the dataset's task (default: its primary metric)."""
     if not recipe.objectives:
-        metric = "val_acc" if task == "classification" else "val_rmse"
-        return (Objective(metric, METRICS[metric][0]),)
+        metric = primary_metric(task)
+        return (Objective(metric.name, metric.direction),)
     for i, objective in enumerate(recipe.objectives):
-        if task not in METRICS[objective.metric][1]:
+        if task not in METRICS.get(objective.metric).tasks:
             raise RecipeError(
                 f"{recipe.source}: objectives[{i}].metric: {objective.metric} does not apply to "
                 f"{task} data ({recipe.data})"

@@ -11,26 +11,12 @@ was running, and that trial runs again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nas._options import option
+from nas.study._sections import RecoverySettings
 
 if TYPE_CHECKING:
     import optuna
-
-
-@dataclass(frozen=True)
-class RecoverySettings:
-    """The ``recovery:`` section of a recipe."""
-
-    heartbeat_interval: int = option(
-        30, "seconds between a running trial's heartbeats", kind=int, low=1
-    )
-    grace_period: int = option(
-        120, "seconds without a heartbeat before a trial counts as crashed", kind=int, low=1
-    )
-    max_retry: int = option(2, "times a crashed trial's parameters are run again", low=0)
 
 
 def storage_options(settings: RecoverySettings) -> dict[str, Any]:
@@ -52,7 +38,9 @@ def retried_from(trial: optuna.Trial) -> int | None:
 
     import optuna
 
-    frozen = trial.study._storage.get_trial(trial._trial_id)
+    from nas.base.optuna_compat import stored_trial
+
+    frozen = stored_trial(trial)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         history = optuna.storages.RetryHeartbeatStaleTrialCallback.retry_history(frozen)

@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nas._errors import RecipeError
-from nas.study._artifacts import ARTIFACT_DIR_ATTR, default_artifact_dir
+from nas.base import RecipeError
+from nas.study._artifacts import artifact_dir_of
 from nas.study._recipe import StudyRecipe, resolve_objectives
+from nas.study._record import StudyRecord
 from nas.study._recovery import fail_stale_trials
 from nas.study._storage import default_storage, mask_password, open_storage
 
@@ -27,8 +28,16 @@ if TYPE_CHECKING:
 
     from nas.data import Dataset
     from nas.space import SearchSpace
+    from nas.study._artifacts import TrialArtifacts
 
 TrialHook = Callable[["optuna.Study", "optuna.trial.FrozenTrial"], None]
+
+
+def finished_states() -> tuple[optuna.trial.TrialState, ...]:
+    """The states of a trial that will not change any more."""
+    from optuna.trial import TrialState
+
+    return (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
 @dataclass(frozen=True)
@@ -83,63 +92,87 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
     import optuna
 
     from nas.data import load_dataset
-    from nas.samplers import SamplerContext, make_sampler
     from nas.space import load_space
-    from nas.study._pruners import make_pruner
 
     space = load_space(recipe.space)
     dataset = load_dataset(recipe.data, val_fraction=recipe.val_fraction)
-    objectives = resolve_objectives(recipe, dataset.task)
-    recipe = replace(recipe, objectives=objectives)
-    directions = [o.direction for o in objectives]
+    recipe = replace(recipe, objectives=resolve_objectives(recipe, dataset.task))
     url = recipe.storage or default_storage()
     storage = open_storage(url, recipe.recovery)
-
-    existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage)}
-    previous = existing.get(recipe.study)
-    if previous is not None:
-        had = [d.name.lower() for d in previous.directions]
-        if had != directions:
-            raise RecipeError(
-                f"{recipe.source}: study {recipe.study!r} already exists in {mask_password(url)} "
-                f"with directions {had}, this recipe asks for {directions}; "
-                "pick another study name"
-            )
-        stored_space = previous.user_attrs.get("space")
-        if worker is not None and stored_space is not None and stored_space != space.text:
-            raise RecipeError(
-                f"{recipe.source}: study {recipe.study!r} in {mask_password(url)} was created "
-                f"from a different search space than {recipe.space}; every worker of a study "
-                "must use the same recipe and space"
-            )
-    n_existing = previous.n_trials if previous is not None else 0
-    # workers start together and see the same n_existing: their index tells them apart
-    stream = (n_existing,) if worker is None else (n_existing, worker + 1)
-    context = SamplerContext(seed=recipe.seed, n_objectives=len(objectives), stream=stream)
-    sampler = make_sampler(
-        recipe.sampler.name, recipe.sampler.options, context, f"{recipe.source}: sampler"
-    )
-    pruner = make_pruner(recipe.pruner.name, recipe.pruner.options, f"{recipe.source}: pruner")
+    previous = _existing_study(storage, recipe, space, url, joining=worker is not None)
+    sampler, pruner = _sampler_and_pruner(recipe, previous, worker)
     study = optuna.create_study(
         storage=storage,
         study_name=recipe.study,
         sampler=sampler,
         pruner=pruner,
-        directions=directions,
+        directions=[o.direction for o in recipe.objectives],
         load_if_exists=True,
     )
     if worker is None or previous is None:
-        study.set_metric_names([o.metric for o in objectives])
-        study.set_user_attr("recipe", recipe.to_dict())
-        study.set_user_attr("space", space.text)
-        study.set_user_attr("data", dataset.describe())
-        if recipe.artifacts.enabled:
-            directory = (
-                Path(recipe.artifacts.dir) if recipe.artifacts.dir else default_artifact_dir(url)
-            )
-            study.set_user_attr(ARTIFACT_DIR_ATTR, str(directory))
+        _describe(study, recipe, space, dataset, url)
     fail_stale_trials(study)
     return PreparedSearch(recipe, study, space, dataset, url)
+
+
+def _existing_study(
+    storage: optuna.storages.BaseStorage,
+    recipe: StudyRecipe,
+    space: SearchSpace,
+    url: str,
+    *,
+    joining: bool,
+) -> optuna.study.StudySummary | None:
+    """The stored study of this name, checked against the recipe (None: a new study)."""
+    import optuna
+
+    existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage)}
+    previous = existing.get(recipe.study)
+    if previous is None:
+        return None
+    had = [d.name.lower() for d in previous.directions]
+    directions = [o.direction for o in recipe.objectives]
+    if had != directions:
+        raise RecipeError(
+            f"{recipe.source}: study {recipe.study!r} already exists in {mask_password(url)} "
+            f"with directions {had}, this recipe asks for {directions}; pick another study name"
+        )
+    stored_space = StudyRecord.read(previous).space
+    if joining and stored_space is not None and stored_space != space.text:
+        raise RecipeError(
+            f"{recipe.source}: study {recipe.study!r} in {mask_password(url)} was created "
+            f"from a different search space than {recipe.space}; every worker of a study "
+            "must use the same recipe and space"
+        )
+    return previous
+
+
+def _sampler_and_pruner(
+    recipe: StudyRecipe, previous: optuna.study.StudySummary | None, worker: int | None
+) -> tuple[optuna.samplers.BaseSampler, optuna.pruners.BasePruner]:
+    from nas.samplers import SamplerContext, make_sampler
+    from nas.study._pruners import make_pruner
+
+    n_existing = previous.n_trials if previous is not None else 0
+    # workers start together and see the same n_existing: their index tells them apart
+    stream = (n_existing,) if worker is None else (n_existing, worker + 1)
+    context = SamplerContext(seed=recipe.seed, n_objectives=len(recipe.objectives), stream=stream)
+    sampler = make_sampler(
+        recipe.sampler.name, recipe.sampler.options, context, f"{recipe.source}: sampler"
+    )
+    pruner = make_pruner(recipe.pruner.name, recipe.pruner.options, f"{recipe.source}: pruner")
+    return sampler, pruner
+
+
+def _describe(
+    study: optuna.Study, recipe: StudyRecipe, space: SearchSpace, dataset: Dataset, url: str
+) -> None:
+    """Store what the study searches: metric names and its :class:`StudyRecord`."""
+    study.set_metric_names([o.metric for o in recipe.objectives])
+    artifact_dir = None
+    if recipe.artifacts.enabled:
+        artifact_dir = str(artifact_dir_of(recipe, url))
+    StudyRecord.of(recipe, space.text, dataset.describe(), artifact_dir).write(study)
 
 
 def run_search(
@@ -160,9 +193,6 @@ def run_search(
             until the study holds this many finished trials, whoever runs them (how a pool
             of workers shares one budget; trials in flight when it is reached still finish).
     """
-    import optuna
-    from optuna.trial import TrialState
-
     from nas.study._interrupt import GracefulInterrupt
     from nas.study._objective import TrialFailed, TrialObjective, TrialSettings
 
@@ -171,26 +201,13 @@ def run_search(
     settings = TrialSettings(
         recipe.objectives, recipe.constraints, recipe.trial_timeout, recipe.seed, recipe.precision
     )
-    finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
-    before = len(study.get_trials(deepcopy=False, states=finished))
-    n_trials = recipe.n_trials
-    callbacks: list[TrialHook] = []
-    if study_total is not None:
-        n_trials = max(0, study_total - before)  # an upper bound; the callback stops sooner
-        callbacks.append(optuna.study.MaxTrialsCallback(study_total, states=finished))
-
+    n_trials, callbacks = _budget(study, recipe.n_trials, study_total)
+    ran: list[int] = []
     interrupted = False
     with GracefulInterrupt(on_first=on_interrupt) as interrupt:
-        artifacts = None
-        if recipe.artifacts.enabled:
-            from nas.study._artifacts import TrialArtifacts
-
-            stored = study.user_attrs.get(ARTIFACT_DIR_ATTR)
-            directory = Path(stored) if stored else default_artifact_dir(prepared.storage_url)
-            artifacts = TrialArtifacts(directory, recipe.artifacts.weights)
-        objective = TrialObjective(prepared.space, prepared.dataset, settings, interrupt, artifacts)
-
-        ran: list[int] = []
+        objective = TrialObjective(
+            prepared.space, prepared.dataset, settings, interrupt, _artifacts(prepared)
+        )
 
         def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
             ran.append(trial.number)
@@ -213,3 +230,29 @@ def run_search(
             ran.append(-1)
         interrupted = interrupted or interrupt.requested
     return prepared.outcome(len(ran), interrupted)
+
+
+def _budget(
+    study: optuna.Study, n_trials: int | None, study_total: int | None
+) -> tuple[int | None, list[TrialHook]]:
+    """``n_trials`` for ``study.optimize`` and the callbacks that end the run at
+    ``study_total`` finished trials in the study, if given."""
+    import optuna
+
+    if study_total is None:
+        return n_trials, []
+    before = len(study.get_trials(deepcopy=False, states=finished_states()))
+    stop = optuna.study.MaxTrialsCallback(study_total, states=finished_states())
+    return max(0, study_total - before), [stop]  # an upper bound; the callback stops sooner
+
+
+def _artifacts(prepared: PreparedSearch) -> TrialArtifacts | None:
+    """The writer of the trials' note, diagram and weights, if the recipe wants them."""
+    from nas.study._artifacts import TrialArtifacts
+
+    recipe = prepared.recipe
+    if not recipe.artifacts.enabled:
+        return None
+    stored = StudyRecord.read(prepared.study).artifact_dir
+    directory = Path(stored) if stored else artifact_dir_of(recipe, prepared.storage_url)
+    return TrialArtifacts(directory, recipe.artifacts.weights)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from nas._errors import StorageError
+from nas.base import StorageError
 
 if TYPE_CHECKING:
     import optuna

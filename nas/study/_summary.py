@@ -8,8 +8,9 @@ from typing import Any
 
 import optuna
 
-from nas._errors import StorageError
-from nas.study._objective import ARCHITECTURE, COST_ATTRS, SUMMARY
+from nas.base import StorageError
+from nas.config import cost_metrics
+from nas.study._record import StudyRecord, TrialRecord
 
 TrialState = optuna.trial.TrialState
 
@@ -92,44 +93,38 @@ def best_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
         return []
 
 
-def trial_record(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
+def trial_json(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
     """A JSON-ready description of one trial: values by metric name, cost, architecture."""
-    attrs = trial.user_attrs
+    record = TrialRecord.read(trial)
     return {
         "number": trial.number,
         "state": trial.state.name,
         "values": dict(zip(_metric_names(study), trial.values or [], strict=False)),
-        "metrics": attrs.get("metrics", {}),
-        **{attr: attrs.get(attr) for attr in COST_ATTRS.values()},
-        "summary": attrs.get(SUMMARY),
+        "metrics": record.metrics,
+        **{m.cost_attr: record.cost(m) for m in cost_metrics()},
+        "summary": record.summary,
         "feasible": all(v <= 0 for v in trial.constraints.values()),
         "params": trial.params,
-        "seed": attrs.get("seed"),
-        "architecture": attrs.get(ARCHITECTURE),
+        "seed": record.seed,
+        "architecture": record.architecture,
         "seconds": trial.duration.total_seconds() if trial.duration else None,
     }
 
 
 def retrain_command(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> str | None:
-    """The ``nas train`` command that reproduces ``trial`` (None if the study has no recipe)."""
+    """The ``nas train`` command that reproduces ``trial``: its space and params, the
+    study's data and validation split, its seed and plugins (None: no recipe stored)."""
     import json
     import shlex
 
-    recipe = study.user_attrs.get("recipe", {})
-    if not recipe.get("space"):
+    recipe = StudyRecord.read(study).parsed_recipe(study.study_name)
+    if recipe is None:
         return None
-    return shlex.join(
-        [
-            "nas",
-            "train",
-            "--space",
-            recipe["space"],
-            "--params",
-            json.dumps(trial.params),
-            "--data",
-            recipe.get("data", "mnist1d"),
-            "--seed",
-            str(trial.user_attrs.get("seed", 0)),
-            "--test",
-        ]
-    )
+    args = ["nas", "train", "--space", str(recipe.space), "--params", json.dumps(trial.params)]
+    args += ["--data", recipe.data, "--val-fraction", repr(recipe.val_fraction)]
+    args += ["--seed", str(TrialRecord.read(trial).seed), "--test"]
+    for plugin in recipe.plugins:
+        args += ["--plugin", plugin]
+    if recipe.plugins and recipe.plugin_path:
+        args += ["--plugin-path", recipe.plugin_path]
+    return shlex.join(args)

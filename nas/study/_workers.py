@@ -19,36 +19,24 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from nas._errors import NASError, RecipeError
+from nas.base import NASError, RecipeError
+from nas.study._search import PreparedSearch, SearchOutcome, TrialHook, finished_states
 from nas.study._storage import STORAGE_ENV, mask_password, sqlite_file
 
 if TYPE_CHECKING:
     import optuna
 
-    from nas.study._search import PreparedSearch, SearchOutcome
-
 SQLITE_MAX_WORKERS = 8  # beyond this, writers queue on SQLite's single lock: use PostgreSQL
 POLL_S = 1.0  # how often the launcher looks for finished trials
 THREAD_ENVS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")  # torch's intra-op thread pools
-
-
-def worker_label() -> str:
-    """``host:pid`` of this process, recorded on each trial it runs."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def unnamed_worker() -> int:
-    """A worker index for a process started without one (by Slurm or Kubernetes, say)."""
-    return zlib.crc32(worker_label().encode())
+INTERRUPTED_EXIT = 130  # the shell convention for "stopped by Ctrl-C" (nas search, nas worker)
 
 
 @dataclass(frozen=True)
@@ -129,7 +117,7 @@ def launch_workers(
     plan: WorkerPlan,
     worker_args: Sequence[str],
     *,
-    on_trial: Callable[[optuna.Study, optuna.trial.FrozenTrial], None] | None = None,
+    on_trial: TrialHook | None = None,
     on_interrupt: Callable[[], None] | None = None,
 ) -> SearchOutcome:
     """Run ``prepared``'s trials in ``plan.n_workers`` ``nas worker`` processes.
@@ -141,68 +129,100 @@ def launch_workers(
             ``--seed``, ``--timeout``); the storage URL travels in ``$NAS_STORAGE`` so its
             password never shows in a process list.
     """
-    from optuna.trial import TrialState
-
     from nas.study._interrupt import GracefulInterrupt
 
-    study, recipe = prepared.study, prepared.recipe
-    finished = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
-    seen = {t.number for t in study.get_trials(deepcopy=False, states=finished)}
-    before = len(seen)
-    processes: list[subprocess.Popen[bytes]] = []
-    shares = split_trials(recipe.n_trials, plan.n_workers)
-    for index, (device, share) in enumerate(zip(plan.devices, shares, strict=True)):
-        if share == 0:
-            continue
-        env = {**os.environ, STORAGE_ENV: prepared.storage_url}
-        for name in THREAD_ENVS:
-            env.setdefault(name, str(plan.threads))
-        if device is not None:
-            env["CUDA_VISIBLE_DEVICES"] = device
-        command = [sys.executable, "-m", "nas", "worker", *worker_args]
-        command += ["--study-name", recipe.study, "--worker-index", str(index), "--quiet"]
-        if share is not None:
-            command += ["--n-trials", str(share)]
-        processes.append(subprocess.Popen(command, env=env, start_new_session=True))
-
-    def report_new() -> None:
-        for trial in study.get_trials(deepcopy=False, states=finished):
-            if trial.number not in seen:
-                seen.add(trial.number)
-                if on_trial is not None:
-                    on_trial(study, trial)
-
-    def forward_interrupt() -> None:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+    pool = _WorkerPool(prepared, on_trial)
+    pool.start(plan, worker_args)
 
     def first_interrupt() -> None:
         if on_interrupt is not None:
             on_interrupt()
-        forward_interrupt()
+        pool.forward_interrupt()
 
     interrupted = False
     with GracefulInterrupt(on_first=first_interrupt) as interrupt:
         try:
-            while any(p.poll() is None for p in processes):
-                report_new()
-                time.sleep(POLL_S)
+            pool.wait()
         except KeyboardInterrupt:  # the second Ctrl-C: abort the workers' trials now
             interrupted = True
-            forward_interrupt()
-            for process in processes:
-                process.wait()
+            pool.abort()
         interrupted = interrupted or interrupt.requested
-    report_new()
-    failed = [
-        (i, p.returncode) for i, p in enumerate(processes) if p.returncode not in (0, 130, -2)
-    ]
-    if failed and not interrupted:
-        codes = ", ".join(f"worker {i}: exit {code}" for i, code in failed)
-        raise NASError(
-            f"{len(failed)} of {len(processes)} workers failed ({codes}; their errors are "
-            f"printed above); the trials they completed are stored in "
-            f"{mask_password(prepared.storage_url)}"
-        )
-    return prepared.outcome(len(seen) - before, interrupted)
+    pool.report_new()
+    if not interrupted:
+        pool.check_exits()
+    return prepared.outcome(pool.new_trials, interrupted)
+
+
+class _WorkerPool:
+    """The ``nas worker`` processes of one search, and the trials they finished."""
+
+    def __init__(self, prepared: PreparedSearch, on_trial: TrialHook | None) -> None:
+        self.prepared, self.on_trial = prepared, on_trial
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.seen = {t.number for t in self._finished()}
+        self._before = len(self.seen)
+
+    @property
+    def new_trials(self) -> int:
+        return len(self.seen) - self._before
+
+    def _finished(self) -> list[optuna.trial.FrozenTrial]:
+        return self.prepared.study.get_trials(deepcopy=False, states=finished_states())
+
+    def start(self, plan: WorkerPlan, worker_args: Sequence[str]) -> None:
+        """One process per worker with a share of the trials (none for a zero share)."""
+        recipe = self.prepared.recipe
+        shares = split_trials(recipe.n_trials, plan.n_workers)
+        for index, (device, share) in enumerate(zip(plan.devices, shares, strict=True)):
+            if share == 0:
+                continue
+            env = {**os.environ, STORAGE_ENV: self.prepared.storage_url}
+            for name in THREAD_ENVS:
+                env.setdefault(name, str(plan.threads))
+            if device is not None:
+                env["CUDA_VISIBLE_DEVICES"] = device
+            command = [sys.executable, "-m", "nas", "worker", *worker_args]
+            command += ["--study-name", recipe.study, "--worker-index", str(index), "--quiet"]
+            if share is not None:
+                command += ["--n-trials", str(share)]
+            self.processes.append(subprocess.Popen(command, env=env, start_new_session=True))
+
+    def report_new(self) -> None:
+        """Pass each newly finished trial to ``on_trial``."""
+        for trial in self._finished():
+            if trial.number not in self.seen:
+                self.seen.add(trial.number)
+                if self.on_trial is not None:
+                    self.on_trial(self.prepared.study, trial)
+
+    def wait(self) -> None:
+        """Report trials as they finish until every worker has exited."""
+        while any(p.poll() is None for p in self.processes):
+            self.report_new()
+            time.sleep(POLL_S)
+
+    def forward_interrupt(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+
+    def abort(self) -> None:
+        """The second Ctrl-C: pass it on and wait for the workers to stop."""
+        self.forward_interrupt()
+        for process in self.processes:
+            process.wait()
+
+    def check_exits(self) -> None:
+        """Raise naming the workers that failed (their errors went to the terminal)."""
+        failed = [
+            (i, p.returncode)
+            for i, p in enumerate(self.processes)
+            if p.returncode not in (0, INTERRUPTED_EXIT, -signal.SIGINT)
+        ]
+        if failed:
+            codes = ", ".join(f"worker {i}: exit {code}" for i, code in failed)
+            raise NASError(
+                f"{len(failed)} of {len(self.processes)} workers failed ({codes}; their errors "
+                f"are printed above); the trials they completed are stored in "
+                f"{mask_password(self.prepared.storage_url)}"
+            )

@@ -1,14 +1,10 @@
-"""Training one architecture with PyTorch Lightning.
+"""Training one architecture with PyTorch Lightning (imports torch and lightning on first use).
 
-The hyperparameter config and its registries import no torch; the trainer itself
-(``train_architecture``) is imported on first use.
+The hyperparameters it reads (``TrainConfig``) and their named choices live in the
+torch-free ``nas.config``; this package registers the built-in optimizers and schedules.
 """
 
-from nas._lazy import lazy_exports
-from nas.training._config import TrainConfig
-from nas.training._init import list_inits
-from nas.training._optimizers import list_optimizers, register_optimizer
-from nas.training._schedules import list_schedules, register_schedule
+from nas.base import lazy_exports
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -18,19 +14,17 @@ __getattr__, __dir__ = lazy_exports(
         "train_architecture": "nas.training._train",
         "build_seeded": "nas.training._train",
         "evaluate": "nas.training._metrics",
+        "make_optimizer": "nas.training._optimizers",
+        "make_schedule": "nas.training._schedules",
     },
 )
 
 __all__ = [
-    "TrainConfig",
     "TrainOptions",
     "TrainResult",
     "build_seeded",
     "evaluate",
-    "list_inits",
-    "list_optimizers",
-    "list_schedules",
-    "register_optimizer",
-    "register_schedule",
+    "make_optimizer",
+    "make_schedule",
     "train_architecture",
 ]

@@ -1,25 +1,18 @@
-"""Metric names (shared by the LightningModule, early stopping and pruning) and formulas."""
+"""Metric formulas; the validation metric names (shared by the LightningModule, early
+stopping and pruning) come from ``nas.config``'s metric table."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from nas.config import CLASSIFICATION, VAL_ACC, VAL_LOSS, VAL_R2, VAL_RMSE
+
 if TYPE_CHECKING:
     import torch
     from torch import nn
 
-TRAIN_LOSS = "train_loss"
-VAL_LOSS = "val_loss"
-VAL_ACC = "val_acc"
-VAL_RMSE = "val_rmse"
-VAL_R2 = "val_r2"
+TRAIN_LOSS = "train_loss"  # logged per epoch, not a search metric
 EPOCH_TIME = "epoch_time"
-
-# task -> (metric that selects the best epoch, stops early and drives search; its direction)
-OBJECTIVES: dict[str, tuple[str, str]] = {
-    "classification": (VAL_ACC, "max"),
-    "regression": (VAL_RMSE, "min"),
-}
 
 
 def compute_metrics(
@@ -33,7 +26,7 @@ def compute_metrics(
     import torch.nn.functional as F
 
     outputs = outputs.float()
-    if task == "classification":
+    if task == CLASSIFICATION:
         return {
             VAL_LOSS: F.cross_entropy(outputs, targets),
             VAL_ACC: (outputs.argmax(dim=1) == targets).float().mean(),

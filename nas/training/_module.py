@@ -11,11 +11,11 @@ import torch
 from torch import nn
 from typing_extensions import override
 
-from nas._errors import TrainingError
-from nas.training._config import TrainConfig
+from nas.base import TrainingError
+from nas.config import CLASSIFICATION, RunLength, TrainConfig
 from nas.training._metrics import EPOCH_TIME, TRAIN_LOSS, compute_metrics
 from nas.training._optimizers import make_optimizer
-from nas.training._schedules import RunLength, make_schedule
+from nas.training._schedules import make_schedule
 
 
 class ArchitectureModule(pl.LightningModule):
@@ -36,7 +36,7 @@ class ArchitectureModule(pl.LightningModule):
         self.save_hyperparameters(ignore=["model"])
         self.model = model
         self.config, self.task, self.run = config, task, run
-        if task == "classification":
+        if task == CLASSIFICATION:
             self.loss_fn: nn.Module = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
         else:
             self.loss_fn = nn.MSELoss()
@@ -74,7 +74,7 @@ class ArchitectureModule(pl.LightningModule):
         if self.config.input_noise > 0:
             x = x + self.config.input_noise * torch.randn_like(x)
         out = self.model(x)
-        loss = self.loss_fn(out if self.task == "classification" else out.reshape(y.shape), y)
+        loss = self.loss_fn(out if self.task == CLASSIFICATION else out.reshape(y.shape), y)
         if self._plain is not None:  # no loss scaling: plain PyTorch, no per-step hooks
             self._plain.zero_grad(set_to_none=True)
             loss.backward()

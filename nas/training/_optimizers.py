@@ -1,23 +1,17 @@
-"""Optimizers by name. Each factory takes the parameters and the TrainConfig."""
+"""The built-in optimizers of ``nas.config.OPTIMIZERS``; each factory takes the parameters
+and the TrainConfig (torch is imported when one is built)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from nas._registry import Registry
+from nas.config import OPTIMIZERS, register_optimizer
 
 if TYPE_CHECKING:
     import torch
 
-    from nas.training._config import TrainConfig
-
-OptimizerFactory = Callable[
-    ["Iterable[torch.nn.Parameter]", "TrainConfig"], "torch.optim.Optimizer"
-]
-OPTIMIZERS: Registry[OptimizerFactory] = Registry("optimizer")
-register_optimizer = OPTIMIZERS.register
-list_optimizers = OPTIMIZERS.names
+    from nas.config import TrainConfig
 
 
 def make_optimizer(

@@ -1,4 +1,5 @@
-"""Learning-rate schedules by name, as Lightning ``lr_scheduler`` configs.
+"""The built-in learning-rate schedules of ``nas.config.SCHEDULES``, as Lightning
+``lr_scheduler`` configs.
 
 Each factory gets the optimizer, the TrainConfig and the run length; it returns the dict
 Lightning's ``configure_optimizers`` accepts, or None for a constant rate. Per-step
@@ -8,38 +9,14 @@ schedules (cosine, one-cycle, warmup) know the exact number of optimizer steps.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nas._registry import Registry
+from nas.config import SCHEDULES, RunLength, register_schedule
 
 if TYPE_CHECKING:
     import torch
 
-    from nas.training._config import TrainConfig
-
-
-@dataclass(frozen=True)
-class RunLength:
-    """How long the run is, for schedules that need it."""
-
-    epochs: int  # maximum epochs
-    steps_per_epoch: int  # optimizer steps per epoch
-    monitor: str  # metric a plateau schedule watches
-    mode: str  # "min" or "max" for that metric
-
-    @property
-    def total_steps(self) -> int:
-        return self.epochs * self.steps_per_epoch
-
-
-ScheduleFactory = Callable[
-    ["torch.optim.Optimizer", "TrainConfig", RunLength], "dict[str, Any] | None"
-]
-SCHEDULES: Registry[ScheduleFactory] = Registry("schedule")
-register_schedule = SCHEDULES.register
-list_schedules = SCHEDULES.names
+    from nas.config import TrainConfig
 
 
 def make_schedule(

@@ -20,15 +20,15 @@ import lightning.pytorch as pl
 import torch
 from lightning.pytorch.callbacks import EarlyStopping
 
-from nas._errors import TrainingError
 from nas.arch import Architecture
+from nas.base import TrainingError
 from nas.builder import NASNet, build_model
+from nas.config import RunLength, primary_metric
 from nas.data import Dataset
 from nas.training._callbacks import BestWeights
 from nas.training._data import TensorBatches, TensorDataModule
-from nas.training._metrics import OBJECTIVES, evaluate
+from nas.training._metrics import evaluate
 from nas.training._module import ArchitectureModule
-from nas.training._schedules import RunLength
 
 _QUIET_LOGGERS = ("lightning.pytorch", "lightning.fabric", "lightning")
 
@@ -120,7 +120,7 @@ def train_architecture(
     """Build ``arch`` for ``dataset``, train it with Lightning, and return the best epoch.
 
     The returned model holds the weights of the best validation epoch. Extra ``callbacks``
-    (e.g. Optuna's pruning callback) see the metric names of ``nas.training._metrics``.
+    (e.g. Optuna's pruning callback) see the metric names of ``nas.config``'s metric table.
     Pass ``model`` from :func:`build_seeded` to train a model built beforehand.
 
     Raises:
@@ -136,56 +136,32 @@ def train_architecture(
     model = model.to(device)
 
     data = TensorDataModule(dataset, config.batch_size, device, options.seed)
+    objective = primary_metric(dataset.task)
     steps_per_epoch = TensorBatches.count(len(dataset.x_train), config.batch_size, shuffle=True)
-    monitor, mode = OBJECTIVES[dataset.task]
-    run = RunLength(config.epochs, steps_per_epoch, monitor, mode)
+    run = RunLength(config.epochs, steps_per_epoch, objective.name, objective.mode)
     module = ArchitectureModule(model, config, dataset.task, run)
-    best = BestWeights(monitor, mode, restore=options.restore_best)
-    all_callbacks: list[pl.Callback] = [best, *callbacks]
-    early = None
-    if config.patience > 0:
-        early = EarlyStopping(monitor=monitor, mode=mode, patience=config.patience)
-        all_callbacks.append(early)
-
-    trainer = pl.Trainer(
-        accelerator="gpu" if device.type == "cuda" else "cpu",
-        devices=1,
-        precision=precision,  # type: ignore[arg-type]
-        max_epochs=config.epochs,
-        max_time=timedelta(seconds=options.max_time_s) if options.max_time_s else None,
-        callbacks=all_callbacks,
-        deterministic=device.type == "cpu",
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        num_sanity_val_steps=0,
+    best = BestWeights(objective.name, objective.mode, restore=options.restore_best)
+    early = (
+        EarlyStopping(monitor=objective.name, mode=objective.mode, patience=config.patience)
+        if config.patience > 0
+        else None
     )
+    trainer = _trainer(device, precision, config.epochs, options.max_time_s,
+                       [best, *callbacks, *([early] if early else [])])  # fmt: skip
     start = time.perf_counter()
     trainer.fit(module, datamodule=data)
     seconds = time.perf_counter() - start
 
-    epochs_run = len(module.history)
-    if early is not None and early.stopped_epoch > 0:
-        stopped = "early_stopping"
-    elif epochs_run < config.epochs:
-        stopped = "time_limit"
-    else:
-        stopped = "completed"
-    if best.best_epoch < 0:
-        if stopped == "time_limit":
-            raise TrainingError(
-                f"the time limit ({options.max_time_s:g} s) ended training before the first epoch"
-            )
-        raise TrainingError("no finite validation metric was produced; training diverged")
+    stopped = _stop_reason(early, len(module.history), config.epochs)
+    _check_best_epoch(best, stopped, options.max_time_s)
     best_row = next(row for row in module.history if row["epoch"] == best.best_epoch)
     test_metrics = evaluate(model, *data.tensors("test"), dataset.task) if evaluate_test else None
     result = TrainResult(
         task=dataset.task,
-        objective=monitor,
+        objective=objective.name,
         metrics={k: v for k, v in best_row.items() if k.startswith("val_")},
         history=module.history,
-        epochs_run=epochs_run,
+        epochs_run=len(module.history),
         best_epoch=best.best_epoch,
         stopped=stopped,
         train_seconds=seconds,
@@ -198,3 +174,48 @@ def train_architecture(
         notes=model.report.notes,
     )
     return result, model
+
+
+def _trainer(
+    device: torch.device,
+    precision: str,
+    epochs: int,
+    max_time_s: float | None,
+    callbacks: list[pl.Callback],
+) -> pl.Trainer:
+    """A quiet single-device Trainer: no logger, checkpoints, progress bar or sanity steps."""
+    return pl.Trainer(
+        accelerator="gpu" if device.type == "cuda" else "cpu",
+        devices=1,
+        precision=precision,  # type: ignore[arg-type]
+        max_epochs=epochs,
+        max_time=timedelta(seconds=max_time_s) if max_time_s else None,
+        callbacks=callbacks,
+        deterministic=device.type == "cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+    )
+
+
+def _stop_reason(early: EarlyStopping | None, epochs_run: int, max_epochs: int) -> str:
+    """``early_stopping``, ``time_limit`` (stopped before the last epoch otherwise) or
+    ``completed``."""
+    if early is not None and early.stopped_epoch > 0:
+        return "early_stopping"
+    if epochs_run < max_epochs:
+        return "time_limit"
+    return "completed"
+
+
+def _check_best_epoch(best: BestWeights, stopped: str, max_time_s: float | None) -> None:
+    """Raise when no epoch produced a finite validation metric, saying why."""
+    if best.best_epoch >= 0:
+        return
+    if stopped == "time_limit":
+        raise TrainingError(
+            f"the time limit ({max_time_s:g} s) ended training before the first epoch"
+        )
+    raise TrainingError("no finite validation metric was produced; training diverged")

@@ -45,7 +45,7 @@ def test_block_builds_runs_forward_and_backward(block_type, dims, readout):
 
 @pytest.mark.parametrize("block_type", list_blocks())
 def test_every_family_has_documented_defaults(block_type):
-    from nas._options import option_specs
+    from nas.base import option_specs
 
     family = get_block(block_type)
     specs = option_specs(family.config)

@@ -13,8 +13,7 @@ from nas import ExportError
 from nas.arch import Architecture, Block, Stage
 from nas.blocks import VECTOR, RecurrentConfig, get_block, list_blocks, list_readouts
 from nas.builder import build_model
-from nas.export import export_onnx, load, standalone_source
-from nas.export._bundle import ONNX_TOLERANCE
+from nas.export import ONNX_TOLERANCE, export_onnx, load, standalone_source
 
 INPUTS = {"1d": (2, 24), "2d": (1, 8, 8)}
 

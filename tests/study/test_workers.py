@@ -11,14 +11,15 @@ import time
 import optuna
 import pytest
 
-from nas._errors import RecipeError
-from nas.study import load_recipe, prepare_search
-from nas.study._workers import (
+from nas.base import RecipeError
+from nas.study import (
     SQLITE_MAX_WORKERS,
     WorkerPlan,
     check_storage_for,
     launch_workers,
+    load_recipe,
     plan_workers,
+    prepare_search,
     split_trials,
 )
 from tests.conftest import ROOT, SPACES

@@ -36,6 +36,13 @@ from optuna.samplers import BaseSampler
 from optuna.study import Study
 from optuna.trial import FrozenTrial, TrialState
 
+from nas.base.optuna_compat import (
+    TrialWindow,
+    cached_trials,
+    set_trial_user_attr,
+    study_id,
+    trial_id,
+)
 from nas.samplers._controller._decisions import Decision, decision_for
 from nas.samplers._controller._policy import Policy, RolloutState
 from nas.samplers._controller._reward import RankReward
@@ -54,37 +61,6 @@ def _one_thread() -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(threads)
-
-
-class _RecentTrials:
-    """A study as the inner sampler sees it: the trials read once at the start of the
-    trial, and of those only the last ``window``.
-
-    TPE reads the study's trials from the storage twice per suggest and scans all of them,
-    so a trial's cost would grow with the study (and cost a database query per numeric
-    parameter); through this view it is flat, and the inner sampler follows the region the
-    controller samples now.
-    """
-
-    def __init__(self, study: Study, trials: list[FrozenTrial], window: int | None) -> None:
-        self._study, self._trials, self._window = study, trials, window
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._study, name)
-
-    def _get_trials(
-        self,
-        deepcopy: bool = True,
-        states: Sequence[TrialState] | None = None,
-        use_cache: bool = False,
-    ) -> list[FrozenTrial]:
-        trials = [t for t in self._trials if states is None or t.state in states]
-        return trials if self._window is None else trials[-self._window :]
-
-    def get_trials(
-        self, deepcopy: bool = True, states: Sequence[TrialState] | None = None
-    ) -> list[FrozenTrial]:
-        return self._get_trials(deepcopy, states)
 
 
 @dataclass
@@ -185,10 +161,10 @@ class ControllerSampler(BaseSampler):
 
         Returns the study's trials, read once (the one storage read a trial costs here).
         """
-        if self._study_id != study._study_id:
+        if self._study_id != study_id(study):
             self._reset()
-            self._study_id = study._study_id
-        trials = study._get_trials(deepcopy=False, use_cache=True)
+            self._study_id = study_id(study)
+        trials = cached_trials(study)
         while self._learned < len(trials) and trials[self._learned].state in _FINISHED:
             self._learn(study, trials[self._learned])
             self._learned += 1
@@ -280,7 +256,7 @@ class ControllerSampler(BaseSampler):
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         with self._lock, _one_thread():
             trials = self._catch_up(study)
-            self._rollouts[trial._trial_id] = _Rollout(self._policy.initial(), trials)
+            self._rollouts[trial_id(trial)] = _Rollout(self._policy.initial(), trials)
         self._inner.before_trial(study, trial)
 
     def sample_independent(
@@ -291,14 +267,13 @@ class ControllerSampler(BaseSampler):
         param_distribution: BaseDistribution,
     ) -> Any:
         decision = self._decision(param_name, param_distribution)
-        rollout = self._rollouts.get(trial._trial_id)
+        rollout = self._rollouts.get(trial_id(trial))
         if rollout is None:  # a trial that did not pass through before_trial
             rollout = self._rollouts.setdefault(
-                trial._trial_id,
-                _Rollout(self._policy.initial(), study._get_trials(deepcopy=False, use_cache=True)),
+                trial_id(trial), _Rollout(self._policy.initial(), cached_trials(study))
             )
         if decision is None:  # delegated numeric range (numeric="inner")
-            view = _RecentTrials(study, rollout.trials, self._window)
+            view = TrialWindow(study, rollout.trials, self._window)
             return self._inner.sample_independent(view, trial, param_name, param_distribution)  # type: ignore[arg-type]
         with self._lock, torch.no_grad(), _one_thread():
             self._ensure(decision)
@@ -320,10 +295,11 @@ class ControllerSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
     ) -> None:
         with self._lock:
-            rollout = self._rollouts.pop(trial._trial_id, None)
+            rollout = self._rollouts.pop(trial_id(trial), None)
             if rollout is not None:
-                study._storage.set_trial_user_attr(
-                    trial._trial_id,
+                set_trial_user_attr(
+                    study,
+                    trial,
                     ATTR,
                     {
                         "decisions": rollout.names,

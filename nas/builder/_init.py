@@ -1,15 +1,15 @@
-"""Weight initialisation schemes by name, applied to conv, linear and recurrent weights."""
+"""The built-in weight initialisations of ``nas.config.INITS``, applied by the builder to
+conv, linear and recurrent weights (torch is imported when one is applied)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from nas.config import INITS
 
 if TYPE_CHECKING:
     import torch
     from torch import nn
-
-InitFn = Callable[["torch.Tensor"], None]
 
 
 def _kaiming(w: torch.Tensor) -> None:
@@ -30,18 +30,10 @@ def _orthogonal(w: torch.Tensor) -> None:
     nn.init.orthogonal_(w)
 
 
-# name -> function applied to every weight matrix/kernel; None keeps PyTorch's defaults
-_INITS: dict[str, InitFn | None] = {
-    "default": None,
-    "kaiming": _kaiming,
-    "xavier": _xavier,
-    "orthogonal": _orthogonal,
-}
-
-
-def list_inits() -> list[str]:
-    """Names of the initialisation schemes."""
-    return list(_INITS)
+INITS.add("default", None)  # PyTorch's own initialisation
+INITS.add("kaiming", _kaiming)
+INITS.add("xavier", _xavier)
+INITS.add("orthogonal", _orthogonal)
 
 
 def apply_init(model: nn.Module, name: str) -> None:
@@ -51,9 +43,7 @@ def apply_init(model: nn.Module, name: str) -> None:
     """
     from torch import nn
 
-    if name not in _INITS:
-        raise ValueError(f"unknown init {name!r}; available: {', '.join(_INITS)}")
-    init = _INITS[name]
+    init = INITS.get(name)
     if init is None:
         return
     for module in model.modules():

@@ -37,10 +37,3 @@ class ExportError(NASError, RuntimeError):
 
 class TrainingError(NASError, RuntimeError):
     """Training could not run or produced unusable numbers (NaN or inf loss)."""
-
-
-def where(source: str | None, path: str) -> str:
-    """Format a location as ``file: key.path`` for error messages."""
-    if source and path:
-        return f"{source}: {path}"
-    return source or path or "<input>"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nas._options import option
-from nas.training._init import list_inits
-from nas.training._optimizers import list_optimizers
-from nas.training._schedules import list_schedules
+from nas.base import option
+from nas.config._choices import list_inits, list_optimizers, list_schedules
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from nas._errors import NASError
+from nas.base._errors import NASError
 
 T = TypeVar("T")
 

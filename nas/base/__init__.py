@@ -1,0 +1,59 @@
+"""The base layer: errors, registries, typed options, YAML, plugins and lazy exports.
+
+Everything above imports from here; this package imports nothing of nas above it and no
+heavy library.
+"""
+
+from nas.base._errors import (
+    ArchitectureError,
+    DataError,
+    ExportError,
+    NASError,
+    RecipeError,
+    SearchSpaceError,
+    StorageError,
+    TrainingError,
+)
+from nas.base._lazy import lazy_exports
+from nas.base._options import (
+    OptionSpec,
+    build_config,
+    check_value,
+    config_to_dict,
+    option,
+    option_specs,
+)
+from nas.base._plugins import (
+    ENTRY_POINT_GROUP,
+    PluginError,
+    load_entry_point_plugins,
+    load_plugins,
+)
+from nas.base._registry import Registry
+from nas.base._yaml import load_yaml, parse_yaml, read_text
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "ArchitectureError",
+    "DataError",
+    "ExportError",
+    "NASError",
+    "OptionSpec",
+    "PluginError",
+    "RecipeError",
+    "Registry",
+    "SearchSpaceError",
+    "StorageError",
+    "TrainingError",
+    "build_config",
+    "check_value",
+    "config_to_dict",
+    "lazy_exports",
+    "load_entry_point_plugins",
+    "load_plugins",
+    "load_yaml",
+    "option",
+    "option_specs",
+    "parse_yaml",
+    "read_text",
+]

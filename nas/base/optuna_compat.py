@@ -1,0 +1,117 @@
+"""The one seam between nas and Optuna's private API.
+
+nas reads a few things Optuna keeps private, because the public API would cost a storage
+round trip or a deep copy per call on a hot path (the controller reads every trial once per
+trial; a crashed trial's retry history lives on its stored record). Every such use goes
+through this module, and each function fails with an error naming the missing piece and
+the supported Optuna versions instead of silently doing something else. Its tests
+(tests/base/test_optuna_compat.py) pin each assumption to the installed Optuna.
+
+Imported explicitly (it imports optuna); ``nas.base`` does not import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import optuna
+from optuna.study import Study, StudyDirection
+from optuna.trial import FrozenTrial, TrialState
+
+SUPPORTED = ">=4.2,<6"  # keep in step with pyproject.toml
+
+
+class OptunaCompatError(RuntimeError):
+    """The installed Optuna lacks a private API nas relies on."""
+
+
+def _private(obj: object, name: str) -> Any:
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        raise OptunaCompatError(
+            f"{type(obj).__name__}.{name} is missing in optuna {optuna.__version__}; "
+            f"nas supports optuna{SUPPORTED}"
+        ) from None
+
+
+def cached_trials(study: Study) -> list[FrozenTrial]:
+    """Every trial of ``study`` in number order, without deep copies, through Optuna's
+    per-process trial cache (one storage read for the trials that changed)."""
+    return _private(study, "_get_trials")(deepcopy=False, use_cache=True)
+
+
+def study_id(study: Study) -> int:
+    """The storage's id of ``study``: two Study objects of one study share it."""
+    return _private(study, "_study_id")
+
+
+def trial_id(trial: FrozenTrial | optuna.Trial) -> int:
+    """The storage's id of a trial (what the storage's per-trial methods take)."""
+    return _private(trial, "_trial_id")
+
+
+def storage_of(study: Study) -> optuna.storages.BaseStorage:
+    return _private(study, "_storage")
+
+
+def set_trial_user_attr(study: Study, trial: FrozenTrial, key: str, value: Any) -> None:
+    """Set a user attr of a trial a sampler sees only as a FrozenTrial (``after_trial``)."""
+    storage_of(study).set_trial_user_attr(trial_id(trial), key, value)
+
+
+def stored_trial(trial: optuna.Trial) -> FrozenTrial:
+    """The stored record of a running trial, system attrs included (retry history)."""
+    return storage_of(trial.study).get_trial(trial_id(trial))
+
+
+class TrialWindow:
+    """A study as an inner sampler sees it: its directions, and only the given trials.
+
+    The controller hands its inner sampler (TPE) the trials it read once for the trial,
+    and of those only the last ``window``, so a trial's cost stays flat as the study grows.
+    The view exposes exactly what Optuna's samplers read in ``sample_independent``; any
+    other attribute raises :class:`OptunaCompatError` rather than reaching past the
+    window to the real study.
+    """
+
+    def __init__(self, study: Study, trials: Sequence[FrozenTrial], window: int | None) -> None:
+        self._trials = list(trials)
+        self._window = window
+        self.directions: list[StudyDirection] = list(study.directions)
+        self.study_name = study.study_name
+
+    @property
+    def direction(self) -> StudyDirection:
+        if len(self.directions) > 1:
+            raise RuntimeError("a multi-objective study has no single direction")
+        return self.directions[0]
+
+    def _is_multi_objective(self) -> bool:
+        return len(self.directions) > 1
+
+    def _get_trials(
+        self,
+        deepcopy: bool = True,
+        states: Sequence[TrialState] | None = None,
+        use_cache: bool = False,
+    ) -> list[FrozenTrial]:
+        trials = [t for t in self._trials if states is None or t.state in states]
+        return trials if self._window is None else trials[-self._window :]
+
+    def get_trials(
+        self, deepcopy: bool = True, states: Sequence[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        return self._get_trials(deepcopy, states)
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        return self._get_trials()
+
+    def __getattr__(self, name: str) -> Any:
+        raise OptunaCompatError(
+            f"the inner sampler read Study.{name}, which the controller's trial window does "
+            f"not provide (optuna {optuna.__version__}); add it to "
+            "nas.base.optuna_compat.TrialWindow"
+        )
