@@ -53,8 +53,11 @@ class BlockFamily:
 
 BLOCKS: Registry[BlockFamily] = Registry(
     "block type",
-    builtins=tuple(
-        f"nas.blocks._{family}" for family in ("conv", "dense", "recurrent", "residual")
+    builtins=(
+        "nas.blocks._conv",
+        "nas.blocks._dense",
+        "nas.blocks._recurrent",
+        "nas.blocks._residual",
     ),
 )
 list_blocks = BLOCKS.names

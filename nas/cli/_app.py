@@ -1,17 +1,11 @@
-"""The ``nas`` command: a Typer app whose commands import heavy libraries lazily.
-
-Any :class:`nas.NASError` becomes one ``error: ...`` line on stderr and exit code 2;
-``nas --debug ...`` shows the traceback instead.
-"""
+"""The ``nas`` Typer app and its consoles; each command module registers itself on it, and
+imports heavy libraries only inside the command."""
 
 from __future__ import annotations
-
-import sys
 
 import typer
 from rich.console import Console
 
-from nas.base import NASError
 
 app = typer.Typer(
     name="nas",
@@ -32,27 +26,3 @@ def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
 ) -> None:
     """Neural architecture search and hyperparameter tuning."""
-
-
-def _register_commands() -> None:
-    from nas.cli import (  # noqa: F401  (registration)
-        _dashboard,
-        _export,
-        _inspect,
-        _list,
-        _search,
-        _train,
-        _worker,
-    )
-
-
-def main() -> None:
-    """Console-script entry point."""
-    _register_commands()
-    try:
-        app()
-    except NASError as exc:
-        if "--debug" in sys.argv:
-            raise
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        sys.exit(2)

@@ -23,8 +23,6 @@ from nas.base import Registry
 if TYPE_CHECKING:
     import torch
 
-    from nas.config._train import TrainConfig
-
 
 @dataclass(frozen=True)
 class RunLength:
@@ -40,14 +38,11 @@ class RunLength:
         return self.epochs * self.steps_per_epoch
 
 
-# (parameters, config) -> optimizer
-OptimizerFactory = Callable[
-    ["Iterable[torch.nn.Parameter]", "TrainConfig"], "torch.optim.Optimizer"
-]
-# (optimizer, config, run) -> Lightning lr_scheduler config, or None for a constant rate
-ScheduleFactory = Callable[
-    ["torch.optim.Optimizer", "TrainConfig", RunLength], "dict[str, Any] | None"
-]
+# (parameters, TrainConfig) -> optimizer; the config is typed Any here because TrainConfig
+# validates its choices against these registries (nas/config/_train.py imports this file)
+OptimizerFactory = Callable[["Iterable[torch.nn.Parameter]", Any], "torch.optim.Optimizer"]
+# (optimizer, TrainConfig, run) -> Lightning lr_scheduler config, or None for a constant rate
+ScheduleFactory = Callable[["torch.optim.Optimizer", Any, RunLength], "dict[str, Any] | None"]
 # applied to every weight matrix or kernel; None keeps PyTorch's defaults
 InitFn = Callable[["torch.Tensor"], None] | None
 

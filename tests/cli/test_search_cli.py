@@ -104,3 +104,28 @@ def test_ctrl_c_fails_the_running_trial_and_keeps_the_completed_ones(tmp_path):
     trials = optuna.load_study(study_name="cli", storage=storage).trials
     assert [t.state.name for t in trials] == ["COMPLETE", "FAIL"]
     assert trials[1].user_attrs["fail_reason"] == "interrupted by the user (Ctrl-C)"
+
+
+def test_the_resume_hint_keeps_the_seed_and_the_overrides(tmp_path):
+    """Bug: the hint printed after Ctrl-C dropped --seed, so resuming changed every later
+    trial's seed."""
+    space = tmp_path / "slow.yaml"
+    space.write_text((SPACES / "tiny.yaml").read_text().replace("epochs: 2", "epochs: [2, 500]"))
+    recipe = _recipe(tmp_path, space=str(space), n_trials=3)
+    from nas.study import load_recipe, prepare_search
+
+    study = prepare_search(load_recipe(recipe)).study
+    base = {"feature.n_blocks": 0, "head.n_blocks": 0, "readout": "flatten", "optimizer": "adam",
+            "lr": 0.01, "schedule": "constant"}  # fmt: skip
+    study.enqueue_trial({**base, "epochs": 2})
+    study.enqueue_trial({**base, "epochs": 500})
+    proc = _nas("search", str(recipe), "--seed", "7", "--sampler", "tpe")
+    lines = [proc.stdout.readline()]
+    while lines[-1] and not lines[-1].startswith("#0 "):  # trial 1 trains for a long time now
+        lines.append(proc.stdout.readline())
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    hint = next(line for line in ("".join(lines) + out).splitlines() if "Resume with:" in line)
+    assert hint.endswith(f"Resume with: nas search {recipe} --sampler tpe --seed 7"), hint
