@@ -6,7 +6,6 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-
 app = typer.Typer(
     name="nas",
     help="Neural architecture search and hyperparameter tuning on Optuna and PyTorch Lightning.",

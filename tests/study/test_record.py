@@ -59,7 +59,7 @@ def test_retrain_command_reproduces_the_trial_on_the_searchs_validation_split(ma
     trial = prepared.study.trials[0]
     command = retrain_command(prepared.study, trial)
     assert command is not None and "--val-fraction 0.5" in command and "--seed 3" in command
-    args = shlex.split(command)[1:] + ["--json"]  # drop "nas"
+    args = [*shlex.split(command)[1:], "--json"]  # drop "nas"
     run = subprocess.run([sys.executable, "-m", "nas", *args], capture_output=True, text=True,
                          cwd=ROOT, timeout=300)  # fmt: skip
     assert run.returncode == 0, run.stderr
