@@ -62,6 +62,12 @@ def layer_code(module: nn.Module, indent: int = 8) -> str:
         )
     args, kwargs = call
     cls = type(module)
+    children = {id(child) for child in module.children()}
+    if any(id(a) not in children for a in _modules_in((*args, *kwargs.values()))):
+        raise TypeError(
+            f"{cls.__name__}: a submodule was replaced after it was built through "
+            "nas.blocks.layer(), so its recorded construction is stale; rebuild it with layer()"
+        )
     name = f"nn.{cls.__name__}" if _is_torch_layer(cls) else cls.__name__
     parts = [_value_code(a, indent + 4) for a in args]
     parts += [f"{k}={_value_code(v, indent + 4)}" for k, v in kwargs.items()]
@@ -70,6 +76,16 @@ def layer_code(module: nn.Module, indent: int = 8) -> str:
         return text
     pad = " " * (indent + 4)
     return f"{name}(\n" + "".join(f"{pad}{p},\n" for p in parts) + " " * indent + ")"
+
+
+def _modules_in(values: tuple[Any, ...]) -> Iterator[nn.Module]:
+    from torch import nn
+
+    for value in values:
+        if isinstance(value, nn.Module):
+            yield value
+        elif isinstance(value, list | tuple):
+            yield from _modules_in(tuple(value))
 
 
 def custom_layer_classes(model: nn.Module) -> list[type]:

@@ -1,6 +1,28 @@
-"""Builds an ``nn.Module`` from an Architecture (imports torch)."""
+"""Builds an ``nn.Module`` from an Architecture, and applies weight initialisations.
 
-from nas.builder._build import LayerInfo, ModelReport, NASNet, build_model
-from nas.builder._profile import count_flops, measure_latency_ms
+Importing the package is light (the torch-free ``_init`` registers the initialisations of
+``nas.config.INITS``); the builder itself imports torch on first use.
+"""
 
-__all__ = ["LayerInfo", "ModelReport", "NASNet", "build_model", "count_flops", "measure_latency_ms"]
+from nas.base import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        **dict.fromkeys(
+            ("LayerInfo", "ModelReport", "NASNet", "build_model"), "nas.builder._build"
+        ),
+        **dict.fromkeys(("count_flops", "measure_latency_ms"), "nas.builder._profile"),
+        "apply_init": "nas.builder._init",
+    },
+)
+
+__all__ = [
+    "LayerInfo",
+    "ModelReport",
+    "NASNet",
+    "apply_init",
+    "build_model",
+    "count_flops",
+    "measure_latency_ms",
+]

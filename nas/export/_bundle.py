@@ -66,6 +66,7 @@ class BundleInfo:
     files: list[str] = field(default_factory=list)
     max_abs_diff: dict[str, float] = field(default_factory=dict)  # per format that runs a model
     plugins: list[str] = field(default_factory=list)  # modules nas.load imports first
+    plugin_path: str | None = None  # the folder searched first for them (the recipe's)
     format: str = BUNDLE_FORMAT
     version: int = BUNDLE_VERSION
 
@@ -141,6 +142,7 @@ def write_bundle(
     metrics: dict[str, float],
     commands: dict[str, str],
     plugins: tuple[str, ...] = (),
+    plugin_path: str | None = None,
 ) -> BundleInfo:
     """Verify and write the bundle for a trained ``model``; returns bundle.json's content."""
     check_formats(formats)
@@ -172,6 +174,7 @@ def write_bundle(
         files=sorted(files),
         max_abs_diff=differences,
         plugins=list(plugins),
+        plugin_path=plugin_path if plugins else None,
     )
     (out / "bundle.json").write_text(json.dumps(asdict(info), indent=2))
     (out / "README.md").write_text(_model_card(arch, info, commands))
@@ -212,18 +215,25 @@ def load(directory: str | Path) -> NASNet:
 
     folder = Path(directory)
     try:
-        info = json.loads((folder / "bundle.json").read_text())
+        stored = json.loads((folder / "bundle.json").read_text())
         arch_text = (folder / "architecture.json").read_text()
     except FileNotFoundError as exc:
         raise ExportError(
             f"{folder}: not a nas bundle ({Path(exc.filename).name} is missing)"
         ) from None
-    if info.get("format") != BUNDLE_FORMAT or info.get("version", 0) > BUNDLE_VERSION:
+    if stored.get("format") != BUNDLE_FORMAT or stored.get("version", 0) > BUNDLE_VERSION:
         raise ExportError(
-            f"{folder}: bundle format {info.get('format')} v{info.get('version')} is not supported"
+            f"{folder}: bundle format {stored.get('format')} v{stored.get('version')} "
+            "is not supported"
         )
-    load_plugins(info.get("plugins", []), where=f"{folder / 'bundle.json'}: plugins")
+    info = BundleInfo(**{k: v for k, v in stored.items() if k in BundleInfo.__dataclass_fields__})
+    path = Path(info.plugin_path) if info.plugin_path else None
+    load_plugins(
+        info.plugins,
+        where=f"{folder / 'bundle.json'}: plugins",
+        search_path=path if path is not None and path.is_dir() else None,
+    )
     arch = Architecture.from_json(arch_text, str(folder / "architecture.json"))
-    model = build_model(arch, tuple(info["input_shape"]), info["num_outputs"])
+    model = build_model(arch, tuple(info.input_shape), info.num_outputs)
     model.load_state_dict(load_file(str(folder / "weights.safetensors")))
     return model.eval()

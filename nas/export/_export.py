@@ -71,6 +71,7 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
         metrics=record.metrics,
         commands=_commands(request, study, trial, url),
         plugins=recipe.plugins,
+        plugin_path=recipe.plugin_path,
     )
     return info, trial
 

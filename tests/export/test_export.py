@@ -11,7 +11,17 @@ import torch
 
 from nas import ExportError
 from nas.arch import Architecture, Block, Stage
-from nas.blocks import VECTOR, RecurrentConfig, get_block, list_blocks, list_readouts
+from nas.blocks import (
+    NORMALIZATIONS,
+    VECTOR,
+    ConvConfig,
+    DenseConfig,
+    RecurrentConfig,
+    get_block,
+    list_activations,
+    list_blocks,
+    list_readouts,
+)
 from nas.builder import build_model
 from nas.export import ONNX_TOLERANCE, export_onnx, load, standalone_source
 
@@ -35,6 +45,12 @@ def _cases():
         yield f"recurrent-{cell}", "1d", arch
     for readout in list_readouts():
         yield f"conv-{readout}", "2d", _arch("conv", readout)
+    for activation in list_activations():  # a new activation is exported (or fails here)
+        for norm in NORMALIZATIONS:
+            conv = Block("conv", ConvConfig(4, activation=activation, normalization=norm, pooling="avg"))
+            dense = Block("dense", DenseConfig(8, activation=activation, normalization=norm))
+            arch = Architecture(stages=(Stage("f", (conv,)), Stage("h", (dense,))))
+            yield f"{activation}-{norm}", "1d", arch
 
 
 CASES = list(_cases())
@@ -46,6 +62,17 @@ def test_onnx_matches_pytorch_for_every_block_family(tmp_path, name, dims, arch)
     model = build_model(arch, INPUTS[dims], 5).eval()
     diff = export_onnx(model, torch.randn(16, *INPUTS[dims]), tmp_path / "m.onnx")
     assert diff <= ONNX_TOLERANCE
+
+
+def test_a_module_built_without_layer_fails_export_naming_itself():
+    model = build_model(_arch("conv"), INPUTS["1d"], 5)
+    model.layers["output"] = torch.nn.Linear(32 * 24, 5)  # not built through layer()
+    with pytest.raises(TypeError, match=r"Linear was not built through nas.blocks.layer\(\)"):
+        standalone_source(model, "x")
+    model = build_model(_arch("conv"), INPUTS["1d"], 5)
+    model.layers["feature_0_conv"][0] = torch.nn.Conv1d(2, 32, 3, padding=1)  # replaced later
+    with pytest.raises(TypeError, match="Sequential: a submodule was replaced after it was built"):
+        standalone_source(model, "x")
 
 
 @pytest.mark.parametrize(("name", "dims", "arch"), CASES, ids=[f"{n}-{d}" for n, d, _ in CASES])

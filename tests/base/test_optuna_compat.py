@@ -1,0 +1,60 @@
+"""The seam to Optuna's private API: each assumption pinned to the installed Optuna, and a
+clear error (not a silent fallback) where one no longer holds."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+
+from nas.base import optuna_compat as compat
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def _study(n: int) -> optuna.Study:
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=n)
+    return study
+
+
+def test_private_reads_match_the_public_api():
+    study = _study(4)
+    assert [t.number for t in compat.cached_trials(study)] == [t.number for t in study.trials]
+    same = optuna.load_study(study_name=study.study_name, storage=compat.storage_of(study))
+    assert compat.study_id(same) == compat.study_id(study)
+    running = study.ask()
+    frozen = compat.stored_trial(running)  # what a sampler's after_trial gets
+    assert frozen.number == running.number == 4
+    assert compat.trial_id(frozen) == compat.trial_id(running) != compat.trial_id(study.trials[0])
+    compat.set_trial_user_attr(study, frozen, "k", 5)
+    assert study.trials[4].user_attrs["k"] == 5
+
+
+def test_a_missing_private_api_is_a_clear_error():
+    class Elsewhere:
+        pass
+
+    with pytest.raises(compat.OptunaCompatError, match=r"Elsewhere\._get_trials is missing in optuna .*supports optuna>=4\.2,<6"):
+        compat.cached_trials(Elsewhere())  # type: ignore[arg-type]
+
+
+def test_the_window_shows_only_the_last_trials_and_refuses_the_rest():
+    study = _study(12)
+    view = compat.TrialWindow(study, compat.cached_trials(study), window=5)
+    assert [t.number for t in view._get_trials(deepcopy=False)] == [7, 8, 9, 10, 11]
+    assert view.direction == study.direction and not view._is_multi_objective()
+    with pytest.raises(compat.OptunaCompatError, match="Study._storage"):
+        view._storage  # noqa: B018  (reaching past the window to the real study)
+
+
+@pytest.mark.parametrize("sampler", [optuna.samplers.TPESampler(seed=0, n_startup_trials=2),
+                                     optuna.samplers.RandomSampler(seed=0)])  # fmt: skip
+def test_optunas_samplers_sample_through_the_window(sampler):
+    """If a future Optuna sampler reads anything the window lacks, this fails loudly."""
+    study = _study(12)
+    view = compat.TrialWindow(study, compat.cached_trials(study), window=5)
+    trial = study.ask()
+    dist = optuna.distributions.FloatDistribution(-1, 1)
+    frozen = compat.stored_trial(trial)
+    value = sampler.sample_independent(view, frozen, "x", dist)  # type: ignore[arg-type]
+    assert -1 <= value <= 1
