@@ -12,10 +12,13 @@ from nas.samplers._factory import (
     register_sampler,
 )
 
-__getattr__, __dir__ = lazy_exports(__name__, {"ControllerSampler": "nas.samplers._controller"})
+__getattr__, __dir__ = lazy_exports(
+    __name__, dict.fromkeys(("ControllerSampler", "ControllerRecord"), "nas.samplers._controller")
+)
 
 __all__ = [
     "SAMPLERS",
+    "ControllerRecord",
     "ControllerSampler",
     "SamplerContext",
     "list_samplers",

@@ -84,52 +84,33 @@ def make_sampler(
         raise RecipeError(f"{where}.options: {exc}") from None
 
 
-@register_sampler("tpe", multi_objective=True)
-def _tpe(options, ctx):  # type: ignore[no-untyped-def]
-    import optuna
+def optuna_sampler(
+    class_name: str, *, shared_seed: bool = False, **defaults: Any
+) -> SamplerFactory:
+    """A factory of ``optuna.samplers.<class_name>``: the recipe's options over ``defaults``,
+    seeded per process (``shared_seed``: with the study's seed, for samplers whose draws are
+    indexed by trial number, so every worker and resume must share it)."""
 
-    return optuna.samplers.TPESampler(seed=ctx.process_seed, **options)
+    def make(options: Mapping[str, Any], ctx: SamplerContext) -> optuna.samplers.BaseSampler:
+        import optuna
 
+        seed = ctx.seed if shared_seed else ctx.process_seed
+        return getattr(optuna.samplers, class_name)(seed=seed, **{**defaults, **options})
 
-@register_sampler("random", multi_objective=True)
-def _random(options, ctx):  # type: ignore[no-untyped-def]
-    import optuna
-
-    return optuna.samplers.RandomSampler(seed=ctx.process_seed, **options)
-
-
-@register_sampler("gp", multi_objective=True)
-def _gp(options, ctx):  # type: ignore[no-untyped-def]
-    import optuna
-
-    return optuna.samplers.GPSampler(seed=ctx.process_seed, **options)
+    return make
 
 
-@register_sampler("cmaes", multi_objective=False)
-def _cmaes(options, ctx):  # type: ignore[no-untyped-def]
-    import optuna
-
-    # categorical block choices fall back to independent sampling; that is expected here
-    return optuna.samplers.CmaEsSampler(
-        seed=ctx.process_seed, **{"warn_independent_sampling": False, **options}
-    )
-
-
-@register_sampler("nsga2", multi_objective=True)
-def _nsga2(options, ctx):  # type: ignore[no-untyped-def]
-    import optuna
-
-    return optuna.samplers.NSGAIISampler(seed=ctx.process_seed, **options)
-
-
-@register_sampler("qmc", multi_objective=True)
-def _qmc(options, ctx):  # type: ignore[no-untyped-def]
-    import optuna
-
-    # the QMC sequence is indexed by trial number: every worker must share the seed
-    return optuna.samplers.QMCSampler(
-        seed=ctx.seed, **{"warn_independent_sampling": False, **options}
-    )
+# categorical block choices make CMA-ES and QMC sample them independently: expected here
+_QUIET = {"warn_independent_sampling": False}
+for _name, _factory, _multi in (
+    ("tpe", optuna_sampler("TPESampler"), True),
+    ("random", optuna_sampler("RandomSampler"), True),
+    ("gp", optuna_sampler("GPSampler"), True),
+    ("cmaes", optuna_sampler("CmaEsSampler", **_QUIET), False),
+    ("nsga2", optuna_sampler("NSGAIISampler"), True),
+    ("qmc", optuna_sampler("QMCSampler", shared_seed=True, **_QUIET), True),
+):
+    SAMPLERS.add(_name, SamplerEntry(_factory, _multi))
 
 
 @register_sampler("controller", multi_objective=True)

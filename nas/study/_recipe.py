@@ -154,7 +154,7 @@ ROOT_KEYS = (
     "plugins",
     "plugin_path",
 )
-LEGACY_KEYS = ("source",)  # stored by nas before 0.2; ignored when a stored recipe is read
+LEGACY_KEYS = ("source",)  # stored by earlier versions; ignored when a stored recipe is read
 
 
 def load_recipe(path: str | Path) -> StudyRecipe:

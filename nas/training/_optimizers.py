@@ -1,12 +1,12 @@
-"""The built-in optimizers of ``nas.config.OPTIMIZERS``; each factory takes the parameters
-and the TrainConfig (torch is imported when one is built)."""
+"""The built-in optimizers of ``nas.config.OPTIMIZERS``: torch optimizers fed from the
+TrainConfig (learning rate, weight decay, and momentum where the optimizer has one)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from nas.config import OPTIMIZERS, register_optimizer
+from nas.config import OPTIMIZERS, OptimizerFactory
 
 if TYPE_CHECKING:
     import torch
@@ -21,52 +21,28 @@ def make_optimizer(
     return OPTIMIZERS.get(config.optimizer)(params, config)
 
 
-@register_optimizer("sgd")
-def _sgd(params, c):  # type: ignore[no-untyped-def]
-    import torch
+def torch_optimizer(class_name: str, *config_fields: str, **fixed: Any) -> OptimizerFactory:
+    """A factory of ``torch.optim.<class_name>`` with the config's lr and weight decay, the
+    named config fields (e.g. ``momentum``) and ``fixed`` keyword arguments."""
 
-    return torch.optim.SGD(params, lr=c.lr, weight_decay=c.weight_decay)
+    def make(params: Iterable[torch.nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
+        import torch
 
+        extra = {name: getattr(config, name) for name in config_fields}
+        return getattr(torch.optim, class_name)(
+            params, lr=config.lr, weight_decay=config.weight_decay, **extra, **fixed
+        )
 
-@register_optimizer("sgd_momentum")
-def _sgd_momentum(params, c):  # type: ignore[no-untyped-def]
-    import torch
-
-    return torch.optim.SGD(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
-
-
-@register_optimizer("sgd_nesterov")
-def _sgd_nesterov(params, c):  # type: ignore[no-untyped-def]
-    import torch
-
-    return torch.optim.SGD(
-        params, lr=c.lr, momentum=c.momentum, nesterov=True, weight_decay=c.weight_decay
-    )
+    return make
 
 
-@register_optimizer("adam")
-def _adam(params, c):  # type: ignore[no-untyped-def]
-    import torch
-
-    return torch.optim.Adam(params, lr=c.lr, weight_decay=c.weight_decay)
-
-
-@register_optimizer("adamw")
-def _adamw(params, c):  # type: ignore[no-untyped-def]
-    import torch
-
-    return torch.optim.AdamW(params, lr=c.lr, weight_decay=c.weight_decay)
-
-
-@register_optimizer("rmsprop")
-def _rmsprop(params, c):  # type: ignore[no-untyped-def]
-    import torch
-
-    return torch.optim.RMSprop(params, lr=c.lr, momentum=c.momentum, weight_decay=c.weight_decay)
-
-
-@register_optimizer("adagrad")
-def _adagrad(params, c):  # type: ignore[no-untyped-def]
-    import torch
-
-    return torch.optim.Adagrad(params, lr=c.lr, weight_decay=c.weight_decay)
+for _name, _factory in (
+    ("sgd", torch_optimizer("SGD")),
+    ("sgd_momentum", torch_optimizer("SGD", "momentum")),
+    ("sgd_nesterov", torch_optimizer("SGD", "momentum", nesterov=True)),
+    ("adam", torch_optimizer("Adam")),
+    ("adamw", torch_optimizer("AdamW")),  # decoupled weight decay
+    ("rmsprop", torch_optimizer("RMSprop", "momentum")),
+    ("adagrad", torch_optimizer("Adagrad")),
+):
+    OPTIMIZERS.add(_name, _factory)

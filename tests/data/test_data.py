@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nas import DataError
-from nas.data import load_dataset
+from nas.data import list_readers, load_dataset
 
 
 def test_mnist1d_canonical_splits(mnist1d):
@@ -102,3 +102,13 @@ def test_unreadable_or_unknown_data(tmp_path):
     (tmp_path / "junk.npz").write_text("not a zip")
     with pytest.raises(DataError, match="not a readable .npz file"):
         load_dataset(str(tmp_path / "junk.npz"))
+
+
+@pytest.mark.parametrize("suffix", list_readers())
+def test_every_reader_names_a_missing_or_unreadable_file(tmp_path, suffix):
+    with pytest.raises(DataError, match=r"missing\.\w+: file not found"):
+        load_dataset(str(tmp_path / f"missing{suffix}"))
+    garbage = tmp_path / f"garbage{suffix}"
+    garbage.write_bytes(b"\x00 not a data file \xff")
+    with pytest.raises(DataError, match=r"garbage\.\w+: "):
+        load_dataset(str(garbage))

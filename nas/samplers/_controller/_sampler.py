@@ -39,15 +39,14 @@ from optuna.trial import FrozenTrial, TrialState
 from nas.base.optuna_compat import (
     TrialWindow,
     cached_trials,
-    set_trial_user_attr,
     study_id,
     trial_id,
 )
 from nas.samplers._controller._decisions import Decision, decision_for
 from nas.samplers._controller._policy import Policy, RolloutState
+from nas.samplers._controller._record import ControllerRecord
 from nas.samplers._controller._reward import RankReward
 
-ATTR = "controller"  # user attr with the decision order and diagnostics
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
@@ -173,7 +172,8 @@ class ControllerSampler(BaseSampler):
     def _decisions_of(self, trial: FrozenTrial) -> list[tuple[Decision, int]]:
         # none recorded: sampled elsewhere, or re-run with fixed params (a crashed trial's
         # retry): learn from its params in their stored (suggest) order
-        names = trial.user_attrs.get(ATTR, {}).get("decisions") or list(trial.params)
+        record = ControllerRecord.read(trial)
+        names = (record.decisions if record is not None else None) or list(trial.params)
         out = []
         for name in names:
             if name not in trial.distributions:
@@ -187,7 +187,7 @@ class ControllerSampler(BaseSampler):
         return out
 
     def _learn(self, study: Study, trial: FrozenTrial) -> None:
-        if trial.state == TrialState.FAIL and ATTR not in trial.user_attrs:
+        if trial.state == TrialState.FAIL and ControllerRecord.read(trial) is None:
             # its process died before reporting (SIGKILL, a lost machine): not the
             # architecture's fault, and the retry of its params is learned from instead
             return
@@ -297,19 +297,12 @@ class ControllerSampler(BaseSampler):
         with self._lock:
             rollout = self._rollouts.pop(trial_id(trial), None)
             if rollout is not None:
-                set_trial_user_attr(
-                    study,
-                    trial,
-                    ATTR,
-                    {
-                        "decisions": rollout.names,
-                        "log_prob": rollout.log_prob,
-                        "entropy": rollout.entropy,
-                        "reward": self._rewards.score(
-                            state, values, trial.constraints, study.directions
-                        ),
-                        "baseline": self.baseline,
-                        "learned_from": self._learned,  # trials the policy had learned from
-                    },
-                )
+                ControllerRecord(
+                    decisions=rollout.names,
+                    log_prob=rollout.log_prob,
+                    entropy=rollout.entropy,
+                    reward=self._rewards.score(state, values, trial.constraints, study.directions),
+                    baseline=self.baseline,
+                    learned_from=self._learned,
+                ).write(study, trial)
         self._inner.after_trial(study, trial, state, values)
