@@ -24,7 +24,7 @@ from nas.base import StorageError
 if TYPE_CHECKING:
     import optuna
 
-    from nas.study._recovery import RecoverySettings
+    from nas.study._sections import RecoverySettings
 
 DEFAULT_STORAGE = "sqlite:///studies/nas.db"  # relative to the working directory
 STORAGE_ENV = "NAS_STORAGE"  # overrides the default, keeps passwords out of shell history

@@ -7,6 +7,7 @@ from nas import ArchitectureError
 from nas.arch import Architecture, Block, Stage
 from nas.blocks import ConvConfig, DenseConfig, RecurrentConfig
 from nas.builder import build_model
+from nas.config import list_inits
 from tests.conftest import PAPER_CNN
 
 
@@ -108,7 +109,7 @@ def test_bad_input_shape_is_an_architecture_error():
         build_model(Architecture.from_json(PAPER_CNN.read_text()), (40,), 10)
 
 
-@pytest.mark.parametrize("init", ["kaiming", "xavier", "orthogonal"])
+@pytest.mark.parametrize("init", [name for name in list_inits() if name != "default"])
 def test_weight_init_changes_weights_and_zeroes_biases(init):
     from dataclasses import replace
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from nas import DataError
-from nas.data import list_readers, load_dataset
+from nas.data import list_datasets, list_readers, load_dataset
 
 
 def test_mnist1d_canonical_splits(mnist1d):
@@ -112,3 +112,13 @@ def test_every_reader_names_a_missing_or_unreadable_file(tmp_path, suffix):
     garbage.write_bytes(b"\x00 not a data file \xff")
     with pytest.raises(DataError, match=r"garbage\.\w+: "):
         load_dataset(str(garbage))
+
+
+@pytest.mark.parametrize("name", list_datasets())
+def test_every_registered_dataset_loads_with_a_seeded_validation_split(name):
+    data = load_dataset(name, val_fraction=0.25, split_seed=1)
+    again = load_dataset(name, val_fraction=0.25, split_seed=1)
+    n = len(data.x_train) + len(data.x_val)
+    assert len(data.x_val) == round(n * 0.25) and np.array_equal(data.x_val, again.x_val)
+    assert data.x_train.dtype == np.float32 and data.x_train.shape[1:] == data.x_test.shape[1:]
+    assert data.task in ("classification", "regression") and data.num_outputs >= 1

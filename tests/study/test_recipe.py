@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from nas import RecipeError
-from nas.study import load_recipe, parse_recipe
+from nas.study import PRUNERS, load_recipe, make_pruner, parse_recipe
 from tests.conftest import ROOT
 
 STUDIES = ROOT / "studies"
@@ -131,3 +131,12 @@ def test_precision_is_validated_and_reaches_the_trials(make_recipe):
 
     trial = optuna.load_study(study_name="t", storage=recipe.storage).trials[0]
     assert outcome.new_trials == 1 and trial.user_attrs["precision"] == "bf16-mixed"
+
+
+@pytest.mark.parametrize("name", PRUNERS.names())
+def test_every_registered_pruner_is_built_and_bad_options_are_a_recipe_error(name):
+    from optuna.pruners import BasePruner
+
+    assert isinstance(make_pruner(name, {}), BasePruner)
+    with pytest.raises(RecipeError, match=r"^pruner\.options: "):
+        make_pruner(name, {"no_such_option": 1}, where="pruner")
