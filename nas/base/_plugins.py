@@ -60,7 +60,7 @@ def load_plugins(modules: Sequence[str], *, where: str, search_path: Path | None
     Raises:
         PluginError: naming the module, where it was listed and why it failed.
     """
-    if search_path is not None and str(search_path) not in sys.path:
+    if modules and search_path is not None and str(search_path) not in sys.path:
         sys.path.insert(0, str(search_path))
     for i, module in enumerate(modules):
         try:

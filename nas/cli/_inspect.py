@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from nas.base import NASError
 from nas.cli._app import app, console
 from nas.cli._common import open_store, storage_option
 from nas.cli._format import duration, number
@@ -102,6 +103,9 @@ def best(
     metrics = "  ".join(f"{k} {number(v)}" for k, v in first["metrics"].items())
     if metrics:
         console.print(f"trial #{first['number']}: {metrics}", highlight=False)
-    command = retrain_command(selected, selected.get_trials(deepcopy=False)[first["number"]])
+    try:
+        command = retrain_command(selected, selected.get_trials(deepcopy=False)[first["number"]])
+    except NASError as exc:  # e.g. a plugin the recipe names is not installed here
+        command = f"unavailable ({exc})"
     if command is not None:
         console.print(f"Retrain it: {command}", highlight=False, markup=False)

@@ -21,6 +21,7 @@ from nas.config._choices import (
 )
 from nas.config._metrics import (
     CLASSIFICATION,
+    DIRECTIONS,
     METRICS,
     REGRESSION,
     TASKS,
@@ -36,6 +37,7 @@ from nas.config._train import TrainConfig
 
 __all__ = [
     "CLASSIFICATION",
+    "DIRECTIONS",
     "INITS",
     "METRICS",
     "OPTIMIZERS",

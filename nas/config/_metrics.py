@@ -15,6 +15,7 @@ from nas.base import Registry
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
 TASKS = (CLASSIFICATION, REGRESSION)
+DIRECTIONS = ("maximize", "minimize")
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Metric:
     """One quantity a study can optimise or constrain."""
 
     name: str  # as recipes, Optuna's metric names and the training logs spell it
-    direction: str  # "maximize" or "minimize"
+    direction: str  # one of DIRECTIONS
     tasks: tuple[str, ...]  # dataset tasks it applies to
     cost_attr: str | None = None  # costs: the trial-record field holding it; None: validation
     primary: bool = False  # the default objective of its task (selects epochs, stops early)

@@ -31,14 +31,13 @@ from nas.base import (
     parse_yaml,
     read_text,
 )
-from nas.config import METRICS, primary_metric
+from nas.config import DIRECTIONS, METRICS, primary_metric
 from nas.data import is_data_file
 from nas.samplers import list_samplers
 from nas.study._pruners import list_pruners
 from nas.study._sections import ArtifactSettings, Constraints, RecoverySettings
 from nas.study._storage import SQLITE_PREFIX, sqlite_file
 
-DIRECTIONS = ("maximize", "minimize")
 PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")  # Lightning's names
 T = TypeVar("T")
 

@@ -66,3 +66,16 @@ def test_retrain_command_reproduces_the_trial_on_the_searchs_validation_split(ma
     result = json.loads(run.stdout)
     assert result["metrics"]["val_acc"] == pytest.approx(trial.value, abs=1e-9)
     assert result["metrics"] == pytest.approx(TrialRecord.read(trial).metrics)
+
+
+def test_nas_best_still_shows_a_study_whose_plugin_is_not_installed_here(make_recipe, tmp_path):
+    prepared = prepare_search(load_recipe(make_recipe(n_trials=1)))
+    prepared.study.enqueue_trial(QUICK)
+    run_search(prepared.recipe, prepared=prepared)
+    stored = {**StudyRecord.read(prepared.study).recipe, "plugins": ["gone_plugin"]}
+    prepared.study.set_user_attr("recipe", stored)  # as if made where the plugin was installed
+    run = subprocess.run([sys.executable, "-m", "nas", "best", "--storage", prepared.storage_url],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert "best trial of t" in run.stdout
+    assert "Retrain it: unavailable (" in run.stdout and "cannot import plugin 'gone_plugin'" in run.stdout
