@@ -77,10 +77,18 @@ class TrialWindow:
     """
 
     def __init__(self, study: Study, trials: Sequence[FrozenTrial], window: int | None) -> None:
-        self._trials = list(trials)
-        self._window = window
-        self.directions: list[StudyDirection] = list(study.directions)
-        self.study_name = study.study_name
+        self._study, self._trials, self._window = study, trials, window
+        self._directions: list[StudyDirection] | None = None
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        if self._directions is None:  # a storage read: only when the sampler asks
+            self._directions = list(self._study.directions)
+        return self._directions
+
+    @property
+    def study_name(self) -> str:
+        return self._study.study_name
 
     @property
     def direction(self) -> StudyDirection:
