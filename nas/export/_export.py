@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import optuna
 
+from nas.arch import Architecture
 from nas.base import ExportError
 from nas.builder import NASNet, build_model
 from nas.data import Dataset, load_dataset, make_dataset
@@ -49,10 +50,11 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
     record = TrialRecord.read(trial)
     recipe = _recipe(study)  # imports the study's plugins before its architecture is read
     dataset = load_dataset(recipe.data, val_fraction=recipe.val_fraction)
+    arch = record.arch(trial.number)
     if request.retrain:
-        model = _retrained(trial, record, dataset)
+        model = _retrained(arch, record, dataset)
     else:
-        model = build_model(record.arch(trial.number), dataset.input_shape, dataset.num_outputs)
+        model = build_model(arch, dataset.input_shape, dataset.num_outputs)
         _load_stored_weights(study, trial, record, model)
     source = {
         "study": study.study_name,
@@ -63,7 +65,7 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
     }
     info = write_bundle(
         request.out,
-        record.arch(trial.number),
+        arch,
         model,
         dataset,
         formats=request.formats,
@@ -99,12 +101,11 @@ def _recipe(study: optuna.Study) -> StudyRecipe:
     return recipe
 
 
-def _retrained(trial: optuna.trial.FrozenTrial, record: TrialRecord, dataset: Dataset) -> NASNet:
+def _retrained(arch: Architecture, record: TrialRecord, dataset: Dataset) -> NASNet:
     """The architecture trained again on train + validation, for the epochs the search's
     best epoch took, with the trial's seed."""
     from nas.training import TrainOptions, train_architecture
 
-    arch = record.arch(trial.number)
     epochs = (record.best_epoch if record.best_epoch is not None else arch.train.epochs - 1) + 1
     retrain_arch = replace(arch, train=replace(arch.train, patience=0))
     options = TrainOptions(seed=record.seed or 0, epochs=epochs, restore_best=False)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nas.study._sections import RecoverySettings
-
 if TYPE_CHECKING:
     import optuna
+
+    from nas.study._sections import RecoverySettings
 
 
 def storage_options(settings: RecoverySettings) -> dict[str, Any]:
