@@ -131,3 +131,33 @@ class SequenceToChannels(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x.transpose(1, 2)
+
+
+class Inception(nn.Module):
+    """InceptionTime's module: parallel convs of several widths over a bottleneck, plus a
+    max-pool branch, concatenated, normalized, optionally added to a shortcut."""
+
+    def __init__(
+        self,
+        bottleneck: nn.Module,
+        branches: nn.ModuleList,
+        pool_branch: nn.Module,
+        norm: nn.Module,
+        activation: nn.Module,
+        shortcut: nn.Module | None,
+    ) -> None:
+        super().__init__()
+        self.bottleneck = bottleneck
+        self.branches = branches
+        self.pool_branch = pool_branch
+        self.norm = norm
+        self.activation = activation
+        self.shortcut = shortcut
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.bottleneck(x)
+        out = torch.cat([branch(z) for branch in self.branches] + [self.pool_branch(x)], dim=1)
+        out = self.norm(out)
+        if self.shortcut is not None:
+            out = out + self.shortcut(x)
+        return self.activation(out)

@@ -56,6 +56,7 @@ BLOCKS: Registry[BlockFamily] = Registry(
     builtins=(
         "nas.blocks._conv",
         "nas.blocks._dense",
+        "nas.blocks._inception",
         "nas.blocks._recurrent",
         "nas.blocks._residual",
     ),

@@ -13,16 +13,19 @@ __getattr__, __dir__ = lazy_exports(
             ("LayerInfo", "ModelReport", "NASNet", "build_model"), "nas.builder._build"
         ),
         **dict.fromkeys(("count_flops", "measure_latency_ms"), "nas.builder._profile"),
+        **dict.fromkeys(("Ensemble", "make_ensemble"), "nas.builder._ensemble"),
         "apply_init": "nas.builder._init",
     },
 )
 
 __all__ = [
+    "Ensemble",
     "LayerInfo",
     "ModelReport",
     "NASNet",
     "apply_init",
     "build_model",
     "count_flops",
+    "make_ensemble",
     "measure_latency_ms",
 ]

@@ -19,6 +19,7 @@ def _register_commands() -> None:
         _inspect,
         _list,
         _search,
+        _space,
         _train,
         _worker,
     )

@@ -26,7 +26,12 @@ def export(
         "--pick",
         help="Pareto front rule METRIC[,NAME<=LIMIT...], e.g. val_acc,params<=50000.",
     ),
-    retrain: bool = typer.Option(False, "--retrain", help="Retrain on train + validation first."),
+    retrain: bool = typer.Option(
+        False, "--retrain", help="Retrain on the whole training set first (checked)."
+    ),
+    ensemble: bool = typer.Option(
+        False, "--ensemble", help="Export the K cross-validation fold models as one ensemble."
+    ),
     formats: str = typer.Option(
         ",".join(list_formats()), "--formats", help="Comma-separated formats to write."
     ),
@@ -36,6 +41,8 @@ def export(
 
     if sum(x is not None and x is not False for x in (trial, pick, best or None)) > 1:
         raise ExportError("give one of --trial N, --best or --pick RULE")
+    if retrain and ensemble:
+        raise ExportError("give one of --retrain (one model) or --ensemble (the fold models)")
     from nas.export import ExportRequest, export_trial
 
     request = ExportRequest(
@@ -45,6 +52,7 @@ def export(
         trial=trial,
         pick=pick,
         retrain=retrain,
+        ensemble=ensemble,
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
     )
     with console.status("exporting..."):
@@ -52,6 +60,7 @@ def export(
     console.print(
         f"Exported trial #{chosen.number} of {info.source['study']} to {out}/", highlight=False
     )
+    console.print(f"  model: {info.source['model']}", highlight=False)
     for key, value in info.test_metrics.items():
         console.print(f"  test {key}: {value:.4f}", highlight=False)
     if info.onnx_max_abs_diff is not None:

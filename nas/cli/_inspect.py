@@ -72,7 +72,14 @@ def best(
     """Show the best trial, or the Pareto front of a multi-objective study."""
     from rich.table import Table
 
-    from nas.study import best_trials, retrain_command, select_study, trial_json
+    from nas.study import (
+        StudyRecord,
+        best_trials,
+        retrain_command,
+        select_study,
+        tie_note,
+        trial_json,
+    )
 
     store, url = open_store(storage)
     selected = select_study(store, study, url)
@@ -100,11 +107,20 @@ def best(
         )
     console.print(table)
     first = records[0]
+    first_trial = selected.get_trials(deepcopy=False)[first["number"]]
     metrics = "  ".join(f"{k} {number(v)}" for k, v in first["metrics"].items())
     if metrics:
         console.print(f"trial #{first['number']}: {metrics}", highlight=False)
+    study_record = StudyRecord.read(selected)
+    if study_record.validation:
+        console.print(f"validation: {study_record.validation}", highlight=False)
+    tie = tie_note(selected, first_trial) if not multi else None
+    if tie:
+        console.print(tie, highlight=False)
+    if study_record.validation_warning:
+        console.print(f"[yellow]warning:[/] {study_record.validation_warning}", highlight=False)
     try:
-        command = retrain_command(selected, selected.get_trials(deepcopy=False)[first["number"]])
+        command = retrain_command(selected, first_trial)
     except NASError as exc:  # e.g. a plugin the recipe names is not installed here
         command = f"unavailable ({exc})"
     if command is not None:

@@ -24,6 +24,8 @@ class RecipeOverrides:
     study_name: str | None = None  # the study's name in the store
     sampler: str | None = None  # a registered sampler; its options are kept only if unchanged
     seed: int | None = None  # the study's seed: the sampler's and every trial's
+    data: str | None = None  # the data (a recipe is optional with it: nas search --data)
+    target: str | None = None  # tables: the column to predict
 
     FLAGS: ClassVar[dict[str, str]] = {
         "n_trials": "--n-trials",
@@ -32,20 +34,31 @@ class RecipeOverrides:
         "study_name": "--study-name",
         "sampler": "--sampler",
         "seed": "--seed",
+        "data": "--data",
+        "target": "--target",
     }
     # what every worker gets (the storage travels in $NAS_STORAGE, so no password shows in a
     # process list; the launcher adds each worker's study name and share of trials)
-    WORKER_FIELDS: ClassVar[tuple[str, ...]] = ("sampler", "seed", "timeout")
+    WORKER_FIELDS: ClassVar[tuple[str, ...]] = ("sampler", "seed", "timeout", "data", "target")
     # what a resumed search needs to continue the same study the same way (not the budget)
-    RESUME_FIELDS: ClassVar[tuple[str, ...]] = ("storage", "study_name", "sampler", "seed")
+    RESUME_FIELDS: ClassVar[tuple[str, ...]] = (
+        "storage", "study_name", "sampler", "seed", "data", "target"
+    )  # fmt: skip
 
     def apply(self, recipe: StudyRecipe) -> StudyRecipe:
         """The recipe with these overrides (the store: the flag, else ``$NAS_STORAGE``)."""
         from nas.cli._common import storage_url
+        from nas.data import is_data_file
         from nas.samplers import list_samplers
         from nas.study import Component
 
         changes: dict[str, Any] = {
+            "data": (
+                str(Path(self.data).resolve())
+                if self.data is not None and is_data_file(self.data)
+                else self.data
+            ),
+            "target": self.target,
             "n_trials": self.n_trials,
             "timeout": self.timeout,
             "storage": storage_url(self.storage),
@@ -73,13 +86,17 @@ class RecipeOverrides:
                 out += [self.FLAGS[field], mask_password(str(value))]
         return out
 
-    def worker_argv(self, recipe_file: Path) -> list[str]:
+    def worker_argv(self, recipe_file: Path | None) -> list[str]:
         """The arguments of ``nas worker`` for a worker of this search."""
-        return [str(recipe_file), *self.argv(self.WORKER_FIELDS)]
+        return [*_file(recipe_file), *self.argv(self.WORKER_FIELDS)]
 
-    def resume_argv(self, recipe_file: Path, *launch: str) -> list[str]:
+    def resume_argv(self, recipe_file: Path | None, *launch: str) -> list[str]:
         """``nas search`` arguments that resume this search on the same study and seed."""
-        return ["nas", "search", str(recipe_file), *self.argv(self.RESUME_FIELDS), *launch]
+        return ["nas", "search", *_file(recipe_file), *self.argv(self.RESUME_FIELDS), *launch]
+
+
+def _file(recipe_file: Path | None) -> list[str]:
+    return [str(recipe_file)] if recipe_file is not None else []
 
 
 @dataclass(frozen=True)
@@ -100,10 +117,17 @@ class LaunchFlags:
         return [part for flag, value in flags if value is not None for part in (flag, str(value))]
 
 
-def load_recipe_with(recipe_file: Path, overrides: RecipeOverrides) -> StudyRecipe:
-    """Load the recipe file (importing its plugins) and apply the command line's overrides."""
+def load_recipe_with(recipe_file: Path | None, overrides: RecipeOverrides) -> StudyRecipe:
+    """Load the recipe file (importing its plugins) and apply the command line's overrides;
+    without a file, the recipe ``--data`` derives (``nas.study.auto_recipe``)."""
     from nas.cli._common import quiet_libraries
-    from nas.study import load_recipe
+    from nas.study import auto_recipe, load_recipe
 
     quiet_libraries()
-    return overrides.apply(load_recipe(recipe_file))
+    if recipe_file is not None:
+        return overrides.apply(load_recipe(recipe_file))
+    if overrides.data is None:
+        raise RecipeError(
+            "give a recipe (STUDY.yaml), or --data FILE to search your data with none"
+        )
+    return overrides.apply(auto_recipe(overrides.data, overrides.target))

@@ -21,9 +21,16 @@ if TYPE_CHECKING:
 
 @app.command()
 def search(
-    recipe_file: Path = typer.Argument(
-        ..., metavar="STUDY.yaml", help="Study recipe (see studies/)."
+    recipe_file: Path | None = typer.Argument(
+        None, metavar="[STUDY.yaml]", help="Study recipe (see studies/); optional with --data."
     ),
+    data: str | None = typer.Option(
+        None,
+        "--data",
+        help="Your data: .ts/.tsv, .csv/.parquet (with --target), .npz or an image folder. "
+        "Without a recipe, the space and everything else are derived from it.",
+    ),
+    target: str | None = typer.Option(None, "--target", help="Tables: the column to predict."),
     n_trials: int | None = typer.Option(
         None, "--n-trials", min=1, help="Trials to add in this run."
     ),
@@ -46,8 +53,13 @@ def search(
         None, "--trials-per-gpu", min=1, help="Concurrent trials per GPU (small models)."
     ),
 ) -> None:
-    """Create or resume a search study and run its trials; Ctrl-C stops cleanly."""
-    overrides = RecipeOverrides(n_trials, timeout, storage, study_name, sampler, seed)
+    """Create or resume a search study and run its trials; Ctrl-C stops cleanly.
+
+    nas search --data your.csv --target label  searches your data with no recipe.
+    """
+    overrides = RecipeOverrides(
+        n_trials, timeout, storage, study_name, sampler, seed, data=data, target=target
+    )
     launch = LaunchFlags(workers, devices, trials_per_gpu)
     recipe = load_recipe_with(recipe_file, overrides)
     plan = _plan(launch, recipe) if launch.launches_workers else None
@@ -95,9 +107,18 @@ def _print_header(prepared: PreparedSearch, plan: WorkerPlan | None) -> None:
         f"({len(prepared.study.trials)} trials so far)",
         highlight=False,
     )
-    console.print(
-        f"[bold]space[/] {r.space}   [bold]data[/] {prepared.dataset.describe()}", highlight=False
+    space = (
+        f"auto (derived from the data; see it with: {_space_command(r)})"
+        if r.auto_space
+        else r.space
     )
+    console.print(f"[bold]data[/] {prepared.dataset.describe()}", highlight=False)
+    for note in prepared.dataset.notes:
+        console.print(f"  [dim]{note}[/]", highlight=False)
+    console.print(f"[bold]space[/] {space}", highlight=False)
+    console.print(f"[bold]validation[/] {prepared.validation.describe()}", highlight=False)
+    if prepared.warning:
+        console.print(f"[yellow]warning:[/] {prepared.warning}", highlight=False)
     console.print(
         f"[bold]sampler[/] {r.sampler.name}   [bold]pruner[/] {r.pruner.name}   "
         f"[bold]objectives[/] {objectives}",
@@ -112,6 +133,12 @@ def _print_header(prepared: PreparedSearch, plan: WorkerPlan | None) -> None:
             + (f" on GPU {','.join(gpus)}" if gpus else f", {plan.threads} CPU threads each"),
             highlight=False,
         )
+
+
+def _space_command(recipe: StudyRecipe) -> str:
+    args = ["nas", "space", "--data", recipe.data]
+    args += ["--target", recipe.target] if recipe.target else []
+    return shlex.join(args)
 
 
 def _run(prepared: PreparedSearch, plan: WorkerPlan | None, worker_argv: list[str]) -> Any:

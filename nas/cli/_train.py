@@ -30,9 +30,13 @@ def _read_params(text_or_path: str) -> dict[str, Any]:
     return params
 
 
-def _load_arch(arch_file: Path | None, space: Path | None, params: str | None):
+def _load_arch(
+    arch_file: Path | None, space: Path | None, params: str | None, derived_space: Any
+) -> Any:
+    """The architecture of ARCH.json, or of ``--params`` in ``--space`` (a file, or
+    ``auto``: ``derived_space()``)."""
     from nas.arch import Architecture
-    from nas.space import load_space
+    from nas.space import AUTO, load_space
 
     if arch_file is not None and (space or params):
         raise NASError("give either ARCH.json or --space with --params, not both")
@@ -44,6 +48,8 @@ def _load_arch(arch_file: Path | None, space: Path | None, params: str | None):
         return Architecture.from_json(text, source=str(arch_file))
     if space is None or params is None:
         raise NASError("give ARCH.json, or both --space FILE and --params PARAMS.json")
+    if str(space) == AUTO:
+        return derived_space().from_params(_read_params(params))
     return load_space(space).from_params(_read_params(params))
 
 
@@ -60,13 +66,22 @@ def train(
     ),
     seed: int = typer.Option(0, "--seed", help="Seed for weights, batch order and augmentation."),
     test: bool = typer.Option(False, "--test", help="Also evaluate on the test set."),
-    space: Path | None = typer.Option(None, "--space", help="Search-space YAML (with --params)."),
+    space: Path | None = typer.Option(
+        None, "--space", help="Search-space YAML (with --params), or auto: derived from the data."
+    ),
     params: str | None = typer.Option(None, "--params", help="Params JSON as Optuna stores it."),
     max_time: float | None = typer.Option(
         None, "--max-time", min=0.0, help="Wall-clock limit, seconds."
     ),
     val_fraction: float = typer.Option(
         0.2, "--val-fraction", help="Share of training data for validation."
+    ),
+    folds: int = typer.Option(
+        1, "--folds", min=1, help="K-fold cross-validation: train K times, print the mean."
+    ),
+    target: str | None = typer.Option(None, "--target", help="Tables: the column to predict."),
+    unequal_length: str = typer.Option(
+        "resample", "--unequal-length", help="Series of unequal length: resample, pad or error."
     ),
     accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -78,35 +93,58 @@ def train(
     ),
 ) -> None:
     """Train one architecture and print its validation metrics (test metrics with --test)."""
+    from functools import cache
+
     from nas.base import load_plugins
-    from nas.data import load_dataset
+    from nas.data import ReadOptions, load_dataset
 
     if accelerator not in ("auto", "cpu", "gpu"):
         raise NASError(f"--accelerator: expected auto, cpu or gpu, got {accelerator!r}")
     load_plugins(plugin, where="--plugin", search_path=plugin_path or Path.cwd())
-    arch = _load_arch(arch_file, space, params)  # validate input before the heavy imports
-    dataset = load_dataset(data, val_fraction=val_fraction)
-    from nas.training import TrainOptions, train_architecture
+    read = ReadOptions(val_fraction=val_fraction, target=target, unequal_length=unequal_length)
+
+    @cache
+    def dataset() -> Any:
+        return load_dataset(data, options=read)
+
+    def derived_space() -> Any:  # the space a search with these folds derived
+        from nas.space import auto_space
+
+        d = dataset()
+        n_train = d.n_pool * (folds - 1) // folds if folds > 1 else len(d.x_train)
+        return auto_space(d, n_train)
+
+    # validate the architecture before the heavy imports (unless its space needs the data)
+    arch = _load_arch(arch_file, space, params, derived_space)
+    from nas.training import TrainOptions, mean_result, train_architecture, train_folds
 
     if not as_json:
         console.print(f"[bold]architecture[/] {arch.summary()}", highlight=False)
-        console.print(f"[bold]data[/] {dataset.describe()}", highlight=False)
+        console.print(f"[bold]data[/] {dataset().describe()}", highlight=False)
     options = TrainOptions(seed=seed, epochs=epochs, max_time_s=max_time, accelerator=accelerator)
-    result, _ = train_architecture(arch, dataset, options, evaluate_test=test)
+    sd: dict[str, float] = {}
+    if folds > 1:
+        results, _ = train_folds(arch, dataset(), options, folds)
+        result, sd = mean_result(results)
+        if test:
+            console.print("[dim]--test is skipped with --folds (K models, no single one)[/]")
+    else:
+        result, _ = train_architecture(arch, dataset(), options, evaluate_test=test)
     if as_json:
-        print(json.dumps(result.to_dict(), default=list))
+        print(json.dumps(result.to_dict() | {"metrics_sd": sd}, default=list))
         return
-    _print_result(result)
+    _print_result(result, sd, folds)
 
 
-def _print_result(result: Any) -> None:
+def _print_result(result: Any, sd: dict[str, float], folds: int) -> None:
     from rich.table import Table
 
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column()
     for key, value in result.metrics.items():
-        table.add_row(key, f"{value:.4f}")
+        spread = f" ± {sd[key]:.4f} over {folds} folds" if key in sd else ""
+        table.add_row(key, f"{value:.4f}{spread}")
     for key, value in (result.test_metrics or {}).items():
         table.add_row(f"test_{key}", f"{value:.4f}")
     table.add_row(

@@ -14,9 +14,13 @@ from nas.cli._overrides import RecipeOverrides, load_recipe_with
 
 @app.command()
 def worker(
-    recipe_file: Path = typer.Argument(
-        ..., metavar="STUDY.yaml", help="The study's recipe (the same file for every worker)."
+    recipe_file: Path | None = typer.Argument(
+        None,
+        metavar="[STUDY.yaml]",
+        help="The study's recipe (the same file for every worker); optional with --data.",
     ),
+    data: str | None = typer.Option(None, "--data", help="The data (a search without recipe)."),
+    target: str | None = typer.Option(None, "--target", help="Tables: the column to predict."),
     storage: str | None = typer.Option(
         None,
         "--storage",
@@ -54,7 +58,9 @@ def worker(
         worker_label,
     )
 
-    overrides = RecipeOverrides(n_trials, timeout, storage, study_name, sampler, seed)
+    overrides = RecipeOverrides(
+        n_trials, timeout, storage, study_name, sampler, seed, data=data, target=target
+    )
     recipe = load_recipe_with(recipe_file, overrides)
     index = worker_index if worker_index is not None else unnamed_worker()
     prepared = prepare_search(recipe, worker=index)

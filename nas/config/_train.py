@@ -18,8 +18,20 @@ class TrainConfig:
     momentum: float = option(
         0.9, "momentum of sgd_momentum/sgd_nesterov/rmsprop", low=0.0, high=1.0
     )
-    batch_size: int = option(128, "training batch size", low=1)
-    epochs: int = option(20, "maximum training epochs", low=1)
+    batch_size: int = option(128, "training batch size (capped at the training set's size)", low=1)
+    epochs: int = option(
+        20, "maximum training epochs; with steps/min_steps: rounds of validation", low=1
+    )
+    min_steps: int = option(
+        0, "least optimizer steps: small data gets more passes per epoch to reach it", low=0
+    )
+    steps: int | None = option(
+        None,
+        "optimizer steps of the whole run (instead of epochs)",
+        kind=int,
+        low=1,
+        nullable=True,
+    )
     schedule: str = option("constant", "learning-rate schedule", choices=list_schedules)
     lr_decay: float = option(
         0.1,

@@ -1,9 +1,17 @@
-"""Datasets: built-in MNIST-1D and digits (no downloads) and users' data files, each kind
-in a registry (``DATASETS`` by name, ``READERS`` by file suffix)."""
+"""Datasets: built-in MNIST-1D and digits (no downloads) and users' data (``.npz``, UCR/UEA
+``.ts``/``.tsv``, CSV/Parquet tables, image folders), each kind in a registry
+(``DATASETS`` by name, ``READERS`` by file suffix)."""
 
 from nas.data._builtin import DATASETS, cache_dir, list_datasets, register_dataset
-from nas.data._dataset import DEFAULT_SPLIT_SEED, DEFAULT_VAL_FRACTION, Dataset, make_dataset
+from nas.data._dataset import (
+    DEFAULT_SPLIT_SEED,
+    DEFAULT_VAL_FRACTION,
+    Dataset,
+    fold_indices,
+    make_dataset,
+)
 from nas.data._load import load_dataset
+from nas.data._options import UNEQUAL_LENGTH_POLICIES, ReadOptions
 from nas.data._readers import READERS, is_data_file, list_readers, register_reader
 
 __all__ = [
@@ -11,8 +19,11 @@ __all__ = [
     "DEFAULT_SPLIT_SEED",
     "DEFAULT_VAL_FRACTION",
     "READERS",
+    "UNEQUAL_LENGTH_POLICIES",
     "Dataset",
+    "ReadOptions",
     "cache_dir",
+    "fold_indices",
     "is_data_file",
     "list_datasets",
     "list_readers",

@@ -1,17 +1,23 @@
-"""A dataset as numpy arrays: train/validation/test splits, channels first."""
+"""A dataset as numpy arrays: train/validation/test splits, channels first.
+
+Splits of classification data are stratified, so every class is in every split in its
+share, however small the data; cross-validation folds come from the same pool.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 
 from nas.base import DataError
 
 Task = Literal["classification", "regression"]
+Kind = Literal["signal", "image", "table"]
 DEFAULT_VAL_FRACTION = 0.2  # share of the training set held out for search
 DEFAULT_SPLIT_SEED = 0  # the validation split is the same for every trial and run
+MIN_PER_CLASS_TO_STRATIFY = 2  # a class with one sample cannot be in two splits
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +37,10 @@ class Dataset:
     x_test: np.ndarray
     y_test: np.ndarray
     num_outputs: int  # classes, or regression targets
+    kind: Kind = "signal"  # what a sample is: a 1-D signal, an image, or a table row
+    classes: tuple[str, ...] | None = None  # the user's label of each class index
+    notes: tuple[str, ...] = ()  # what the reader did to the data (resampling, encoding)
+    preprocessing: dict[str, Any] = field(default_factory=dict)  # to apply before inference
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -42,6 +52,11 @@ class Dataset:
         """1 for signals, 2 for images."""
         return len(self.input_shape) - 1
 
+    @property
+    def n_pool(self) -> int:
+        """Samples search may use: train plus validation."""
+        return len(self.x_train) + len(self.x_val)
+
     def describe(self) -> str:
         """One line: name, task, sizes and shape."""
         return (
@@ -49,19 +64,78 @@ class Dataset:
             f"{len(self.x_test)} test, input {self.input_shape}, {self.num_outputs} outputs"
         )
 
+    def pool(self) -> tuple[np.ndarray, np.ndarray]:
+        """Train and validation together: what cross-validation folds and a final retrain
+        use. The test split is never part of it."""
+        return (
+            np.concatenate([self.x_train, self.x_val]),
+            np.concatenate([self.y_train, self.y_val]),
+        )
 
-def split_validation(
-    x: np.ndarray, y: np.ndarray, fraction: float, seed: int
+    def fold(self, k: int, index: int, seed: int = DEFAULT_SPLIT_SEED) -> Dataset:
+        """Fold ``index`` of a (stratified, for classification) ``k``-fold split of the
+        pool: its validation part is that fold, its training part the other ``k - 1``."""
+        x, y = self.pool()
+        train, val = fold_indices(y, self.task, k, seed)[index]
+        return replace(self, x_train=x[train], y_train=y[train], x_val=x[val], y_val=y[val])
+
+    def retrain_set(self) -> Dataset:
+        """The whole pool as training data (validation kept for monitoring only)."""
+        x, y = self.pool()
+        return replace(self, x_train=x, y_train=y)
+
+    def class_name(self, index: int) -> str:
+        """The user's label of class ``index`` (its number when labels were numbers)."""
+        return self.classes[index] if self.classes else str(index)
+
+
+def _stratify(y: np.ndarray, task: str) -> np.ndarray | None:
+    """Labels to stratify on, or None when a class is too rare (or for regression)."""
+    if task != "classification":
+        return None
+    _, counts = np.unique(y, return_counts=True)
+    return y if counts.min() >= MIN_PER_CLASS_TO_STRATIFY else None
+
+
+def fold_indices(
+    y: np.ndarray, task: str, k: int, seed: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``k`` (train, validation) index pairs; stratified when every class has ``k`` samples."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    if not 2 <= k <= len(y):
+        raise DataError(f"{k}-fold cross-validation needs 2 <= folds <= {len(y)} samples")
+    if task == "classification" and np.unique(y, return_counts=True)[1].min() >= k:
+        splitter: Any = StratifiedKFold(k, shuffle=True, random_state=seed)
+    else:
+        splitter = KFold(k, shuffle=True, random_state=seed)
+    return [(train, val) for train, val in splitter.split(np.zeros(len(y)), y)]
+
+
+def split_holdout(
+    x: np.ndarray, y: np.ndarray, fraction: float, seed: int, task: str, what: str = "validation"
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Carve a seeded validation split from the training arrays."""
+    """A seeded split of ``fraction`` of the samples, stratified for classification:
+    ``(x_rest, y_rest, x_held, y_held)``."""
+    from sklearn.model_selection import train_test_split
+
     if not 0.0 < fraction < 1.0:
-        raise DataError(f"validation fraction must be in (0, 1), got {fraction}")
-    n_val = round(len(x) * fraction)
-    if n_val < 1 or n_val >= len(x):
-        raise DataError(f"validation fraction {fraction} of {len(x)} samples leaves an empty split")
-    order = np.random.default_rng(seed).permutation(len(x))
-    val, train = order[:n_val], order[n_val:]
-    return x[train], y[train], x[val], y[val]
+        raise DataError(f"{what} fraction must be in (0, 1), got {fraction}")
+    n_held = round(len(x) * fraction)
+    if n_held < 1 or n_held >= len(x):
+        raise DataError(f"{what} fraction {fraction} of {len(x)} samples leaves an empty split")
+    stratify = _stratify(y, task)
+    if stratify is not None and n_held < len(np.unique(y)):
+        stratify = None  # fewer held-out samples than classes: no stratified split exists
+    x_rest, x_held, y_rest, y_held = train_test_split(
+        x, y, test_size=n_held, random_state=seed, stratify=stratify
+    )
+    return x_rest, y_rest, x_held, y_held
+
+
+def task_of(y: np.ndarray) -> Task:
+    """Integer targets are class labels (classification); floats are regression targets."""
+    return "classification" if np.issubdtype(y.dtype, np.integer) else "regression"
 
 
 def make_dataset(
@@ -75,19 +149,26 @@ def make_dataset(
     y_val: np.ndarray | None = None,
     val_fraction: float = DEFAULT_VAL_FRACTION,
     split_seed: int = DEFAULT_SPLIT_SEED,
+    kind: Kind | None = None,
+    classes: tuple[str, ...] | None = None,
+    notes: tuple[str, ...] = (),
+    preprocessing: dict[str, Any] | None = None,
 ) -> Dataset:
     """Assemble a Dataset from channels-first arrays, inferring the task from ``y``'s dtype.
 
     Integer targets are class labels ``0..K-1`` (classification); float targets are
-    regression (``(N,)`` or ``(N, K)``).
+    regression (``(N,)`` or ``(N, K)``). Without ``x_val`` a stratified validation split
+    of ``val_fraction`` is carved from the training arrays.
     """
-    task: Task = "classification" if np.issubdtype(y_train.dtype, np.integer) else "regression"
+    task = task_of(y_train)
     if x_val is None or y_val is None:
-        x_train, y_train, x_val, y_val = split_validation(
-            x_train, y_train, val_fraction, split_seed
+        x_train, y_train, x_val, y_val = split_holdout(
+            x_train, y_train, val_fraction, split_seed, task
         )
     if task == "classification":
         num_outputs = int(max(y_train.max(), y_val.max(), y_test.max())) + 1
+        if classes is not None:
+            num_outputs = max(num_outputs, len(classes))
         cast = np.int64
     else:
         num_outputs = 1 if y_train.ndim == 1 else int(y_train.shape[1])
@@ -102,4 +183,8 @@ def make_dataset(
         x_test=np.ascontiguousarray(x_test, dtype=np.float32),
         y_test=y_test.astype(cast),
         num_outputs=num_outputs,
+        kind=kind or ("image" if x_train.ndim == 4 else "signal"),
+        classes=classes,
+        notes=notes,
+        preprocessing=preprocessing or {},
     )

@@ -15,6 +15,7 @@ import numpy as np
 
 from nas.base import DataError
 from nas.data._dataset import Dataset, make_dataset
+from nas.data._options import ReadOptions
 from nas.data._readers import register_reader
 
 REQUIRED = ("x_train", "y_train", "x_test", "y_test")
@@ -72,7 +73,7 @@ def _check_pair(x: np.ndarray, y: np.ndarray, split: str, source: str) -> None:
 
 
 @register_reader(".npz")
-def load_npz(path: str | Path, val_fraction: float, split_seed: int) -> Dataset:
+def load_npz(path: str | Path, options: ReadOptions) -> Dataset:
     """Load and validate a user ``.npz`` file."""
     source = str(path)
     try:
@@ -127,6 +128,6 @@ def load_npz(path: str | Path, val_fraction: float, split_seed: int) -> Dataset:
         arrays["y_test"],
         x_val=arrays.get("x_val"),
         y_val=arrays.get("y_val"),
-        val_fraction=val_fraction,
-        split_seed=split_seed,
+        val_fraction=options.val_fraction,
+        split_seed=options.split_seed,
     )

@@ -67,6 +67,9 @@ class BundleInfo:
     max_abs_diff: dict[str, float] = field(default_factory=dict)  # per format that runs a model
     plugins: list[str] = field(default_factory=list)  # modules nas.load imports first
     plugin_path: str | None = None  # the folder searched first for them (the recipe's)
+    ensemble: int = 0  # members of an averaging ensemble (0: one model)
+    classes: list[str] | None = None  # the user's label of each output class
+    preprocessing: dict[str, Any] = field(default_factory=dict)  # apply to inputs first
     format: str = BUNDLE_FORMAT
     version: int = BUNDLE_VERSION
 
@@ -81,8 +84,8 @@ def _model_card(arch: Architecture, info: BundleInfo, commands: dict[str, str]) 
     shape = ", ".join(map(str, info.input_shape))
     return f"""# {arch.summary()}
 
-Exported by `nas export` from study `{source["study"]}`, trial {source["trial"]}
-({"retrained on train + validation" if source["retrained"] else "weights from the search"}).
+Exported by `nas export` from study `{source["study"]}`, trial {source["trial"]}.
+Model: {source.get("model") or ("retrained" if source["retrained"] else "search weights")}.
 
 | | |
 | --- | --- |
@@ -96,7 +99,7 @@ Exported by `nas export` from study `{source["study"]}`, trial {source["trial"]}
 | ONNX vs PyTorch max abs diff | {onnx} |
 
 The test metrics were computed at export time; the search itself never saw the test set.
-
+{_inputs_section(info)}
 ## Files
 
 {chr(10).join(f"- `{name}`" for name in info.files)}
@@ -131,6 +134,29 @@ Re-export it, retrained on train + validation:
 """
 
 
+def _inputs_section(info: BundleInfo) -> str:
+    """What a deployed model must do to its inputs and outputs (from bundle.json)."""
+    lines = []
+    scaling = info.preprocessing.get("standardize")
+    if scaling:
+        per = scaling.get("per", "channel")
+        lines.append(
+            f"- Inputs were standardized per {per}: `x = (x - mean) / std` with the `mean` "
+            "and `std` in `bundle.json` → `preprocessing.standardize`; do the same first."
+        )
+    if info.preprocessing.get("one_hot"):
+        lines.append(
+            "- Categorical columns were one-hot encoded (`preprocessing.one_hot`, "
+            "`preprocessing.standardize.columns` gives the feature order)."
+        )
+    if info.classes:
+        shown = ", ".join(f"{i}: {c}" for i, c in enumerate(info.classes[:20]))
+        lines.append(
+            f"- Output index → class: {shown}" + (" ..." if len(info.classes) > 20 else "")
+        )
+    return ("\n## Inputs and outputs\n\n" + "\n".join(lines) + "\n") if lines else ""
+
+
 def write_bundle(
     out: Path,
     arch: Architecture,
@@ -144,7 +170,10 @@ def write_bundle(
     plugins: tuple[str, ...] = (),
     plugin_path: str | None = None,
 ) -> BundleInfo:
-    """Verify and write the bundle for a trained ``model``; returns bundle.json's content."""
+    """Verify and write the bundle for a trained ``model`` (a NASNet or an Ensemble of
+    them); returns bundle.json's content."""
+    from nas.builder import Ensemble
+
     check_formats(formats)
     model = model.cpu().eval()
     _clear(out)
@@ -175,6 +204,9 @@ def write_bundle(
         max_abs_diff=differences,
         plugins=list(plugins),
         plugin_path=plugin_path if plugins else None,
+        ensemble=len(model.members) if isinstance(model, Ensemble) else 0,
+        classes=list(dataset.classes) if dataset.classes else None,
+        preprocessing=dataset.preprocessing,
     )
     (out / "bundle.json").write_text(json.dumps(asdict(info), indent=2))
     (out / "README.md").write_text(_model_card(arch, info, commands))
@@ -235,5 +267,11 @@ def load(directory: str | Path) -> NASNet:
     )
     arch = Architecture.from_json(arch_text, str(folder / "architecture.json"))
     model = build_model(arch, tuple(info.input_shape), info.num_outputs)
+    if info.ensemble:
+        from nas.builder import make_ensemble
+
+        members = [build_model(arch, tuple(info.input_shape), info.num_outputs)
+                   for _ in range(info.ensemble)]  # fmt: skip
+        model = make_ensemble(members, info.task)  # type: ignore[assignment]
     model.load_state_dict(load_file(str(folder / "weights.safetensors")))
     return model.eval()

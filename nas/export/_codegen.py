@@ -65,24 +65,39 @@ def load(weights=Path(__file__).with_name("weights.safetensors")):
 '''
 
 
+ENSEMBLE_BUILD = '''
+
+{ensemble_class}
+
+
+def build():
+    """The averaging ensemble of {members} networks, with freshly initialised weights."""
+    return Ensemble([build_member() for _ in range({members})], classification={classification})
+'''
+
+
 def _class_source(cls: type) -> str:
     return textwrap.dedent(inspect.getsource(cls)).strip()
 
 
 def standalone_source(model: nn.Module, title: str) -> str:
-    """The full text of ``model.py`` for a built ``NASNet``.
+    """The full text of ``model.py`` for a built ``NASNet`` (or an ensemble of them:
+    ``build()`` then makes the ensemble of ``build_member()`` networks).
 
     Raises:
         TypeError: a module of ``model`` was not built through :func:`nas.blocks.layer`.
     """
+    from nas.builder import Ensemble
+
     report = model.report  # type: ignore[attr-defined]
+    network = model.members[0] if isinstance(model, Ensemble) else model
     layers = "\n".join(
         f"        {name!r}: {layer_code(module, 8)},"
-        for name, module in model.layers.items()  # type: ignore[union-attr]
+        for name, module in network.layers.items()  # type: ignore[union-attr]
     )
-    classes = "".join(_class_source(cls) + "\n\n\n" for cls in custom_layer_classes(model))
+    classes = "".join(_class_source(cls) + "\n\n\n" for cls in custom_layer_classes(network))
     shape = ", ".join(str(s) for s in report.input_shape)
-    return PRELUDE.format(
+    text = PRELUDE.format(
         title=title,
         shape=shape,
         input_shape=tuple(report.input_shape),
@@ -90,3 +105,12 @@ def standalone_source(model: nn.Module, title: str) -> str:
         classes=classes,
         layers=layers,
     )
+    if not isinstance(model, Ensemble):
+        return text
+    text = text.replace("def build():", "def build_member():", 1)
+    ensemble = ENSEMBLE_BUILD.format(
+        ensemble_class=_class_source(Ensemble),
+        members=len(model.members),
+        classification=model.classification,
+    )
+    return text.replace("\n\ndef load(", ensemble + "\n\ndef load(", 1)

@@ -13,7 +13,7 @@ import optuna
 from nas.arch import Architecture
 from nas.base import ExportError
 from nas.builder import NASNet, build_model
-from nas.data import Dataset, load_dataset, make_dataset
+from nas.data import Dataset, load_dataset
 from nas.export._bundle import BundleInfo, check_formats, write_bundle
 from nas.export._formats import list_formats
 from nas.export._select import select_trial
@@ -27,6 +27,11 @@ from nas.study import (
     select_study,
 )
 
+DEFAULT_FOLDS = 5  # --ensemble of a study that validated on a holdout split
+# a retrained model may fit its training data worse than the search's estimate on unseen
+# data by this much (accuracy points, or relative RMSE) before it counts as not converged
+RETRAIN_TOLERANCE = 0.1
+
 
 @dataclass(frozen=True)
 class ExportRequest:
@@ -37,7 +42,8 @@ class ExportRequest:
     study: str | None = None
     trial: int | None = None  # None: best, or --pick
     pick: str | None = None
-    retrain: bool = False
+    retrain: bool = False  # retrain on the whole training set first
+    ensemble: bool = False  # export the K fold models as one averaging ensemble
     formats: tuple[str, ...] = field(default_factory=lambda: tuple(list_formats()))
 
 
@@ -49,19 +55,27 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
     trial = select_trial(study, number=request.trial, pick=request.pick)
     record = TrialRecord.read(trial)
     recipe = _recipe(study)  # imports the study's plugins before its architecture is read
-    dataset = load_dataset(recipe.data, val_fraction=recipe.val_fraction)
+    dataset = load_dataset(recipe.data, options=recipe.read_options())
     arch = record.arch(trial.number)
-    if request.retrain:
-        model = _retrained(arch, record, dataset)
+    if request.ensemble:
+        folds = StudyRecord.read(study).folds or 1
+        model, how = fold_ensemble(arch, record, dataset, folds if folds > 1 else DEFAULT_FOLDS)
+    elif request.retrain:
+        model, how = retrained(arch, record, dataset)
     else:
         model = build_model(arch, dataset.input_shape, dataset.num_outputs)
         _load_stored_weights(study, trial, record, model)
+        how = "weights of the search's model (trained on the search's training split)"
+    if request.ensemble or request.retrain:
+        check_not_collapsed(model, dataset, record, trial.number)
     source = {
         "study": study.study_name,
         "trial": trial.number,
         "storage": url,
         "seed": record.seed,
         "retrained": request.retrain,
+        "ensemble": request.ensemble,
+        "model": how,
     }
     info = write_bundle(
         request.out,
@@ -101,16 +115,81 @@ def _recipe(study: optuna.Study) -> StudyRecipe:
     return recipe
 
 
-def _retrained(arch: Architecture, record: TrialRecord, dataset: Dataset) -> NASNet:
-    """The architecture trained again on train + validation, for the epochs the search's
-    best epoch took, with the trial's seed."""
+def retrain_passes(record: TrialRecord, arch: Architecture) -> int:
+    """Passes over the data for a retrain: the passes to the best epoch that the search
+    measured, averaged over its folds when it cross-validated (robust to one fold's lucky
+    early peak), else the single run's."""
+    if record.best_passes is not None:
+        return max(1, round(record.best_passes))
+    best = record.best_epoch if record.best_epoch is not None else arch.train.epochs - 1
+    return (best + 1) * (record.passes_per_epoch or 1)
+
+
+def retrained(arch: Architecture, record: TrialRecord, dataset: Dataset) -> tuple[NASNet, str]:
+    """The architecture trained again on the whole training set (train + validation) for
+    the search's passes (:func:`retrain_passes`), with the trial's seed."""
     from nas.training import TrainOptions, train_architecture
 
-    epochs = (record.best_epoch if record.best_epoch is not None else arch.train.epochs - 1) + 1
+    passes = retrain_passes(record, arch)
     retrain_arch = replace(arch, train=replace(arch.train, patience=0))
-    options = TrainOptions(seed=record.seed or 0, epochs=epochs, restore_best=False)
-    _, model = train_architecture(retrain_arch, _train_plus_val(dataset), options)
-    return model
+    options = TrainOptions(seed=record.seed or 0, epochs=passes, restore_best=False)
+    data = dataset.retrain_set()
+    _, model = train_architecture(retrain_arch, data, options)
+    how = (
+        f"retrained on all {len(data.x_train)} training samples for {passes} passes "
+        f"({'the mean over its folds of ' if record.folds else ''}the search's passes to "
+        "its best epoch)"
+    )
+    return model, how
+
+
+def fold_ensemble(
+    arch: Architecture, record: TrialRecord, dataset: Dataset, folds: int
+) -> tuple[NASNet, str]:
+    """The ``folds`` models of the trial's cross-validation (each trained on its fold with
+    early stopping, as in the search), averaged as one model."""
+    from nas.builder import make_ensemble
+    from nas.training import TrainOptions, train_folds
+
+    _, models = train_folds(arch, dataset, TrainOptions(seed=record.seed or 0), folds)
+    how = f"averaging ensemble of the {folds} models of {folds}-fold cross-validation"
+    return make_ensemble(models, dataset.task), how  # type: ignore[return-value]
+
+
+def check_not_collapsed(model: NASNet, dataset: Dataset, record: TrialRecord, number: int) -> None:
+    """Refuse a retrained model that collapsed: one class for every training input, or a
+    fit of its own training data worse than the search's estimate on unseen data."""
+    import torch
+
+    from nas.training import evaluate
+
+    x, y = dataset.pool()
+    model = model.cpu().eval()
+    fix = "export the search's own weights (drop --retrain), or try --ensemble"
+    if dataset.task == "classification":
+        with torch.no_grad():
+            predicted = model(torch.from_numpy(x)).argmax(dim=-1).numpy()
+        if len(np.unique(predicted)) == 1 and len(np.unique(y)) > 1:
+            name = dataset.class_name(int(predicted[0]))
+            raise ExportError(
+                f"trial {number}: the retrained model predicts class {name!r} for every "
+                f"training sample (it collapsed); {fix}"
+            )
+    metrics = evaluate(model, torch.from_numpy(x), torch.from_numpy(y), dataset.task)
+    estimate = record.metrics.get("val_acc")
+    if estimate is not None and metrics["acc"] < estimate - RETRAIN_TOLERANCE:
+        raise ExportError(
+            f"trial {number}: the retrained model fits its own training data to accuracy "
+            f"{metrics['acc']:.3f}, below the search's estimate on unseen data "
+            f"({estimate:.3f}); it did not converge: {fix}"
+        )
+    estimate = record.metrics.get("val_rmse")
+    if estimate is not None and metrics["rmse"] > estimate * (1 + RETRAIN_TOLERANCE):
+        raise ExportError(
+            f"trial {number}: the retrained model's RMSE on its own training data "
+            f"({metrics['rmse']:.4g}) is worse than the search's estimate on unseen data "
+            f"({estimate:.4g}); it did not converge: {fix}"
+        )
 
 
 def _load_stored_weights(
@@ -140,19 +219,6 @@ def _load_stored_weights(
                 "add --retrain to train it again"
             ) from None
         model.load_state_dict(load_file(str(path)))
-
-
-def _train_plus_val(dataset: Dataset) -> Dataset:
-    """Train on train + validation (validation stays attached only for monitoring)."""
-    return make_dataset(
-        dataset.name,
-        np.concatenate([dataset.x_train, dataset.x_val]),
-        np.concatenate([dataset.y_train, dataset.y_val]),
-        dataset.x_test,
-        dataset.y_test,
-        x_val=dataset.x_val,
-        y_val=dataset.y_val,
-    )
 
 
 def _commands(

@@ -9,7 +9,7 @@ import optuna
 
 from nas.base import ExportError
 from nas.config import METRICS, cost_metrics
-from nas.study import TrialRecord
+from nas.study import TrialRecord, best_trial
 
 TrialState = optuna.trial.TrialState
 _LIMIT = re.compile(r"^\s*(\w+)\s*<=\s*([0-9.eE+-]+)\s*$")
@@ -81,12 +81,10 @@ def select_trial(
                 f"(trials {front}) with --pick METRIC[,NAME<=LIMIT], "
                 "e.g. --pick val_acc,params<=50000, or --trial N"
             )
-        try:
-            return study.best_trial
-        except ValueError:
-            raise ExportError(
-                f"study {study.study_name!r} has no feasible complete trial yet"
-            ) from None
+        best = best_trial(study)
+        if best is None:
+            raise ExportError(f"study {study.study_name!r} has no feasible complete trial yet")
+        return best
     rule = PickRule.parse(pick)
     candidates = (
         study.best_trials if multi else [t for t in study.trials if t.state == TrialState.COMPLETE]

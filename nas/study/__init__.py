@@ -15,7 +15,12 @@ from nas.study._recipe import (
     recipe_from_dict,
 )
 from nas.study._record import StudyRecord, TrialRecord
-from nas.study._sections import ArtifactSettings, Constraints, RecoverySettings
+from nas.study._sections import (
+    ArtifactSettings,
+    Constraints,
+    RecoverySettings,
+    ValidationSettings,
+)
 from nas.study._storage import (
     DEFAULT_STORAGE,
     STORAGE_ENV,
@@ -37,6 +42,12 @@ __getattr__, __dir__ = lazy_exports(
             "nas.study._summary",
         ),
         **dict.fromkeys(("TrialObjective", "TrialSettings"), "nas.study._objective"),
+        **dict.fromkeys(("best_trial", "tie_note"), "nas.study._best"),
+        **dict.fromkeys(
+            ("ValidationPlan", "plan_validation", "validation_warning"), "nas.study._validation"
+        ),
+        "search_space": "nas.study._search",
+        **dict.fromkeys(("auto_recipe", "auto_recipe_doc"), "nas.study._auto_recipe"),
         **dict.fromkeys(("TrialArtifacts", "default_artifact_dir"), "nas.study._artifacts"),
         **dict.fromkeys(
             (
@@ -73,7 +84,12 @@ __all__ = [
     "TrialObjective",
     "TrialRecord",
     "TrialSettings",
+    "ValidationPlan",
+    "ValidationSettings",
     "WorkerPlan",
+    "auto_recipe",
+    "auto_recipe_doc",
+    "best_trial",
     "best_trials",
     "check_storage_for",
     "default_artifact_dir",
@@ -86,17 +102,21 @@ __all__ = [
     "mask_password",
     "open_storage",
     "parse_recipe",
+    "plan_validation",
     "plan_workers",
     "prepare_search",
     "recipe_from_dict",
     "register_pruner",
     "retrain_command",
     "run_search",
+    "search_space",
     "select_study",
     "split_trials",
     "sqlite_file",
     "study_statuses",
+    "tie_note",
     "trial_json",
     "unnamed_worker",
+    "validation_warning",
     "worker_label",
 ]

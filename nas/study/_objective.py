@@ -21,6 +21,7 @@ import optuna
 
 from nas.base import NASError
 from nas.config import METRICS, cost_metrics
+from nas.study._folds import cross_validate
 from nas.study._identity import worker_label
 from nas.study._interrupt import GracefulInterrupt, StopOnInterrupt
 from nas.study._recipe import Constraints, Objective
@@ -41,6 +42,11 @@ LATENCY_REPEATS = 20  # forward passes timed per trial (median is recorded)
 INTERRUPTED = "interrupted by the user (Ctrl-C)"
 
 
+def prunes(objectives: Sequence[Objective]) -> bool:
+    """Whether a pruner sees this search's trials: one objective, measured by training."""
+    return len(objectives) == 1 and not METRICS.get(objectives[0].metric).is_cost
+
+
 class TrialFailed(NASError):
     """A trial could not produce a result; the reason is in its record's ``fail_reason``."""
 
@@ -54,6 +60,7 @@ class TrialSettings:
     trial_timeout: float | None  # seconds of training; longer trials are pruned
     seed: int  # trial seed = seed + trial number (a retried trial's: of the one it re-runs)
     precision: str | None = None  # None: bf16-mixed on GPUs that support it, else 32-true
+    folds: int = 1  # 1: train on the holdout split; K > 1: K-fold cross-validation
 
 
 def library_versions() -> dict[str, str]:
@@ -168,6 +175,12 @@ class TrialObjective:
         s = self.settings
         options = TrainOptions(seed=seed, max_time_s=s.trial_timeout, precision=s.precision)
         try:
+            if s.folds > 1:
+                report = s.objectives[0].metric if prunes(s.objectives) else None
+                callbacks = self._callbacks(trial, per_epoch=False)
+                return cross_validate(
+                    trial, arch, self.dataset, model, options, s.folds, callbacks, report
+                )
             return train_architecture(
                 arch, self.dataset, options, model=model, callbacks=self._callbacks(trial)
             )
@@ -182,21 +195,29 @@ class TrialObjective:
             _log.debug("trial %d raised", trial.number, exc_info=True)
             raise self._fail(trial, f"{type(exc).__name__}: {exc}") from None
 
-    def _callbacks(self, trial: optuna.Trial) -> list[Any]:
+    def _callbacks(self, trial: optuna.Trial, *, per_epoch: bool = True) -> list[Any]:
+        """Stop on Ctrl-C; report each epoch to the pruner (cross-validation reports each
+        fold's running mean itself)."""
         callbacks: list[Any] = []
         if self.interrupt is not None:
             callbacks.append(StopOnInterrupt(self.interrupt))
-        objectives = self.settings.objectives
-        if len(objectives) == 1 and not METRICS.get(objectives[0].metric).is_cost:
+        if per_epoch and prunes(self.settings.objectives):
             from optuna_integration import PyTorchLightningPruningCallback
 
-            callbacks.append(PyTorchLightningPruningCallback(trial, monitor=objectives[0].metric))
+            metric = self.settings.objectives[0].metric
+            callbacks.append(PyTorchLightningPruningCallback(trial, monitor=metric))
         return callbacks
 
     def _record_result(self, trial: optuna.Trial, result: TrainResult) -> None:
         self._check_interrupt(trial)
+        if result.notes:
+            TrialRecord.write(trial, builder_notes=list(result.notes))
+        if self.settings.folds <= 1:  # cross-validation recorded the folds' mean
+            TrialRecord.write(trial, best_passes=result.best_passes)
         TrialRecord.write(
             trial,
+            batch_size=result.batch_size,
+            passes_per_epoch=result.passes_per_epoch,
             train_seconds=result.train_seconds,
             epochs_run=result.epochs_run,
             best_epoch=result.best_epoch,

@@ -32,10 +32,17 @@ from nas.base import (
     read_text,
 )
 from nas.config import DIRECTIONS, METRICS, primary_metric
-from nas.data import is_data_file
+from nas.data import UNEQUAL_LENGTH_POLICIES, ReadOptions, is_data_file
 from nas.samplers import list_samplers
+from nas.space import AUTO
 from nas.study._pruners import list_pruners
-from nas.study._sections import ArtifactSettings, Constraints, RecoverySettings
+from nas.study._sections import (
+    DEFAULT_FOLDS,
+    ArtifactSettings,
+    Constraints,
+    RecoverySettings,
+    ValidationSettings,
+)
 from nas.study._storage import SQLITE_PREFIX, sqlite_file
 
 PRECISIONS = ("32-true", "bf16-mixed", "16-mixed")  # Lightning's names
@@ -63,8 +70,16 @@ class _Settings:
     """The scalar keys of a recipe."""
 
     study: str = option("nas", "study name in the store")
-    space: str = option("", "search-space YAML, relative to the recipe")
-    data: str = option("mnist1d", "dataset: a registered name (nas list datasets) or a data file")
+    space: str = option("", "search-space YAML, relative to the recipe, or auto")
+    data: str = option(
+        "mnist1d", "dataset: a registered name (nas list datasets), a data file or folder"
+    )
+    target: str | None = option(None, "tables: the column to predict", kind=str, nullable=True)
+    unequal_length: str = option(
+        "resample",
+        "series of unequal length: resample to the longest, pad with zeros, or error",
+        choices=UNEQUAL_LENGTH_POLICIES,
+    )
     val_fraction: float = option(
         0.2, "share of training data held out for validation", low=0.01, high=0.9
     )
@@ -116,7 +131,29 @@ class StudyRecipe:
     recovery: RecoverySettings = field(default_factory=RecoverySettings)
     plugins: tuple[str, ...] = ()  # modules imported before anything is validated
     plugin_path: str | None = None  # folder searched first for them (the recipe's folder)
+    validation: ValidationSettings = field(default_factory=ValidationSettings)
+    target: str | None = None  # tables: the column to predict
+    unequal_length: str = "resample"  # series of unequal length: resample, pad or error
     source: str = "<memory>"
+
+    @property
+    def auto_space(self) -> bool:
+        """Whether the space is derived from the data (``space: auto``)."""
+        return str(self.space) == AUTO
+
+    def read_options(self) -> ReadOptions:
+        """How the recipe's data is read."""
+        return ReadOptions(
+            val_fraction=self.holdout_fraction,
+            target=self.target,
+            unequal_length=self.unequal_length,
+        )
+
+    @property
+    def holdout_fraction(self) -> float:
+        """The validation share of a holdout split (``validation.holdout`` or
+        ``val_fraction``)."""
+        return self.validation.holdout or self.val_fraction
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form, stored in the study so it describes itself; ``recipe_from_dict``
@@ -139,6 +176,9 @@ class StudyRecipe:
             "recovery": config_to_dict(self.recovery),
             "plugins": list(self.plugins),
             "plugin_path": self.plugin_path,
+            "validation": config_to_dict(self.validation),
+            "target": self.target,
+            "unequal_length": self.unequal_length,
         }
 
 
@@ -152,6 +192,7 @@ ROOT_KEYS = (
     "recovery",
     "plugins",
     "plugin_path",
+    "validation",
 )
 LEGACY_KEYS = ("source",)  # stored by earlier versions; ignored when a stored recipe is read
 
@@ -184,6 +225,7 @@ def parse_recipe(
     constraints = _section(doc, "constraints", Constraints, source)
     artifacts = _section(doc, "artifacts", ArtifactSettings, source)
     recovery = _section(doc, "recovery", RecoverySettings, source)
+    validation = _validation(doc.get("validation"), source)
     if recovery.grace_period <= recovery.heartbeat_interval:
         raise RecipeError(
             f"{source}: recovery.grace_period: {recovery.grace_period} s must be longer than "
@@ -193,7 +235,7 @@ def parse_recipe(
         artifacts = replace(artifacts, dir=str(_resolve(artifacts.dir, base)))
     return StudyRecipe(
         study=settings.study,
-        space=_resolve(settings.space, base),
+        space=Path(AUTO) if settings.space == AUTO else _resolve(settings.space, base),
         data=_resolve_data(settings.data, base),
         val_fraction=settings.val_fraction,
         sampler=_component(doc.get("sampler", "tpe"), list_samplers(), f"{source}: sampler"),
@@ -210,6 +252,9 @@ def parse_recipe(
         recovery=recovery,
         plugins=plugins,
         plugin_path=plugin_path,
+        validation=validation,
+        target=settings.target,
+        unequal_length=settings.unequal_length,
         source=source,
     )
 
@@ -245,6 +290,28 @@ def _section(doc: Mapping[str, Any], key: str, cls: type[T], source: str) -> T:
         allowed = ", ".join(cls.__dataclass_fields__)  # type: ignore[attr-defined]
         raise RecipeError(f"{source}: {key}: expected a mapping of {allowed}")
     return build_config(cls, raw, where=f"{source}: {key}", error=RecipeError)
+
+
+def _validation(raw: Any, source: str) -> ValidationSettings:
+    """``auto``, ``holdout``, ``folds``, ``{holdout: F}``, ``{folds: K}`` or the stored
+    form ``{method, holdout, folds}``."""
+    where = f"{source}: validation"
+    if raw is None:
+        return ValidationSettings()
+    if isinstance(raw, str):
+        raw = {"method": raw}
+    if not isinstance(raw, Mapping):
+        raise RecipeError(f"{where}: expected auto, {{holdout: 0.2}} or {{folds: 5}}")
+    raw = dict(raw)
+    if "method" not in raw:
+        given = [k for k in ("holdout", "folds") if raw.get(k) is not None]
+        if len(given) != 1:
+            raise RecipeError(f"{where}: give one of holdout: F or folds: K, e.g. {{folds: 5}}")
+        raw["method"] = given[0]
+    settings = build_config(ValidationSettings, raw, where=where, error=RecipeError)
+    if settings.method == "folds" and settings.folds is None:
+        settings = replace(settings, folds=DEFAULT_FOLDS)
+    return settings
 
 
 def _resolve(path: str, base: Path) -> Path:

@@ -43,8 +43,14 @@ class TrialRecord:
     n_params: int | None = None  # trainable parameters
     flops: int | None = None  # forward FLOPs per sample
     latency_ms: float | None = None  # median batch-1 inference latency
-    builder_notes: list[str] = field(default_factory=list)  # decisions the builder took
+    builder_notes: list[str] = field(default_factory=list)  # builder and budget decisions
     metrics: dict[str, float] = field(default_factory=dict)  # validation metrics, best epoch
+    # cross-validation: the folds' metrics, best epoch and passes; metrics is their mean
+    folds: list[dict[str, Any]] = field(default_factory=list)
+    metrics_sd: dict[str, float] = field(default_factory=dict)  # spread over the folds
+    batch_size: int | None = None  # trained with (capped at the training set's size)
+    passes_per_epoch: int | None = None  # passes over the data per epoch (min_steps)
+    best_passes: float | None = None  # passes up to the best epoch (mean over folds)
     history: list[dict[str, float]] = field(default_factory=list)  # per-epoch metrics
     train_seconds: float | None = None
     epochs_run: int | None = None
@@ -93,6 +99,10 @@ class StudyRecord:
     space: str | None = None  # the search-space YAML text, compared by joining workers
     data: str | None = None  # the dataset's one-line description
     artifact_dir: str | None = None  # where its trials' artifacts live
+    validation: str | None = None  # how trials are validated, e.g. "5-fold cross-validation"
+    folds: int | None = None  # K of its cross-validation (1: a holdout split)
+    validation_warning: str | None = None  # why its validation cannot separate trials
+    classes: list[str] | None = None  # the user's label of each class index
 
     @classmethod
     def read(cls, study: optuna.Study | optuna.study.StudySummary) -> StudyRecord:
@@ -102,10 +112,15 @@ class StudyRecord:
 
     @classmethod
     def of(
-        cls, recipe: StudyRecipe, space: str, data: str, artifact_dir: str | None
+        cls,
+        recipe: StudyRecipe,
+        space: str,
+        data: str,
+        artifact_dir: str | None,
+        **validation: Any,
     ) -> StudyRecord:
         """The record a search writes for ``recipe``."""
-        return cls(recipe.to_dict(), space, data, artifact_dir)
+        return cls(recipe.to_dict(), space, data, artifact_dir, **validation)
 
     def write(self, study: optuna.Study) -> None:
         """Store every set field on ``study``."""

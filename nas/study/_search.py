@@ -12,7 +12,7 @@ with a seed stream of its own, and crashed trials are failed and retried (see _r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from nas.study._recipe import StudyRecipe, resolve_objectives
 from nas.study._record import StudyRecord
 from nas.study._recovery import fail_stale_trials
 from nas.study._storage import default_storage, mask_password, open_storage
+from nas.study._validation import ValidationPlan, plan_validation, validation_warning
 
 if TYPE_CHECKING:
     import optuna
@@ -60,6 +61,8 @@ class PreparedSearch:
     space: SearchSpace
     dataset: Dataset
     storage_url: str
+    validation: ValidationPlan = field(default_factory=lambda: ValidationPlan(1, "holdout"))
+    warning: str | None = None  # the validation cannot separate trials (validation_warning)
 
     def outcome(self, new_trials: int, interrupted: bool) -> SearchOutcome:
         """How a run on this study ended, counting its complete trials now."""
@@ -92,10 +95,10 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
     import optuna
 
     from nas.data import load_dataset
-    from nas.space import load_space
 
-    space = load_space(recipe.space)
-    dataset = load_dataset(recipe.data, val_fraction=recipe.val_fraction)
+    dataset = load_dataset(recipe.data, options=recipe.read_options())
+    validation = plan_validation(recipe.validation, dataset)
+    space = search_space(recipe, dataset, validation)
     recipe = replace(recipe, objectives=resolve_objectives(recipe, dataset.task))
     url = recipe.storage or default_storage()
     storage = open_storage(url, recipe.recovery)
@@ -109,10 +112,24 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
         directions=[o.direction for o in recipe.objectives],
         load_if_exists=True,
     )
+    warning = validation_warning(validation, dataset)
     if worker is None or previous is None:
-        _describe(study, recipe, space, dataset, url)
+        _describe(study, recipe, space, dataset, url, validation, warning)
     fail_stale_trials(study)
-    return PreparedSearch(recipe, study, space, dataset, url)
+    return PreparedSearch(recipe, study, space, dataset, url, validation, warning)
+
+
+def search_space(recipe: StudyRecipe, dataset: Dataset, validation: ValidationPlan) -> SearchSpace:
+    """The recipe's space file, or with ``space: auto`` the space derived from the data
+    for the training-set size each trial sees."""
+    from nas.space import auto_space, load_space
+
+    if not recipe.auto_space:
+        return load_space(recipe.space)
+    n_train = len(dataset.x_train)
+    if validation.cross_validates:  # what each fold trains on
+        n_train = dataset.n_pool * (validation.folds - 1) // validation.folds
+    return auto_space(dataset, n_train)
 
 
 def _existing_study(
@@ -165,14 +182,29 @@ def _sampler_and_pruner(
 
 
 def _describe(
-    study: optuna.Study, recipe: StudyRecipe, space: SearchSpace, dataset: Dataset, url: str
+    study: optuna.Study,
+    recipe: StudyRecipe,
+    space: SearchSpace,
+    dataset: Dataset,
+    url: str,
+    validation: ValidationPlan,
+    warning: str | None,
 ) -> None:
     """Store what the study searches: metric names and its :class:`StudyRecord`."""
     study.set_metric_names([o.metric for o in recipe.objectives])
     artifact_dir = None
     if recipe.artifacts.enabled:
         artifact_dir = str(artifact_dir_of(recipe, url))
-    StudyRecord.of(recipe, space.text, dataset.describe(), artifact_dir).write(study)
+    StudyRecord.of(
+        recipe,
+        space.text,
+        dataset.describe(),
+        artifact_dir,
+        validation=validation.describe(),
+        folds=validation.folds,
+        validation_warning=warning,
+        classes=list(dataset.classes) if dataset.classes else None,
+    ).write(study)
 
 
 def run_search(
@@ -199,7 +231,12 @@ def run_search(
     prepared = prepared or prepare_search(recipe)
     recipe, study = prepared.recipe, prepared.study
     settings = TrialSettings(
-        recipe.objectives, recipe.constraints, recipe.trial_timeout, recipe.seed, recipe.precision
+        recipe.objectives,
+        recipe.constraints,
+        recipe.trial_timeout,
+        recipe.seed,
+        recipe.precision,
+        folds=prepared.validation.folds,
     )
     n_trials, callbacks = _budget(study, recipe.n_trials, study_total)
     ran: list[int] = []

@@ -59,3 +59,23 @@ class RecoverySettings:
         120, "seconds without a heartbeat before a trial counts as crashed", kind=int, low=1
     )
     max_retry: int = option(2, "times a crashed trial's parameters are run again", low=0)
+
+
+VALIDATION_METHODS = ("auto", "holdout", "folds")
+DEFAULT_FOLDS = 5  # K of ``validation: folds`` and of what ``auto`` picks on small data
+
+
+@dataclass(frozen=True)
+class ValidationSettings:
+    """The ``validation:`` section: ``auto`` (the default), ``{holdout: F}`` or
+    ``{folds: K}``. See :mod:`nas.study._validation` for what ``auto`` picks."""
+
+    method: str = option("auto", "auto, holdout or folds", choices=VALIDATION_METHODS)
+    holdout: float | None = option(
+        None, "share of the training set held out (stratified)", kind=float, low=0.01,
+        high=0.9, nullable=True,
+    )  # fmt: skip
+    folds: int | None = option(
+        None, "stratified K-fold cross-validation on the training set", kind=int, low=2,
+        nullable=True,
+    )  # fmt: skip

@@ -10,6 +10,8 @@ import optuna
 
 from nas.base import StorageError
 from nas.config import cost_metrics
+from nas.data import ReadOptions
+from nas.study._best import best_trial
 from nas.study._record import StudyRecord, TrialRecord
 
 TrialState = optuna.trial.TrialState
@@ -87,10 +89,8 @@ def best_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     """The best feasible trial, or the Pareto front for multi-objective studies."""
     if len(study.directions) > 1:
         return sorted(study.best_trials, key=lambda t: t.number)
-    try:
-        return [study.best_trial]
-    except ValueError:
-        return []
+    best = best_trial(study)
+    return [best] if best is not None else []
 
 
 def trial_json(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> dict[str, Any]:
@@ -117,11 +117,18 @@ def retrain_command(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> str
     import json
     import shlex
 
-    recipe = StudyRecord.read(study).parsed_recipe(study.study_name)
+    record = StudyRecord.read(study)
+    recipe = record.parsed_recipe(study.study_name)
     if recipe is None:
         return None
     args = ["nas", "train", "--space", str(recipe.space), "--params", json.dumps(trial.params)]
-    args += ["--data", recipe.data, "--val-fraction", repr(recipe.val_fraction)]
+    args += ["--data", recipe.data, "--val-fraction", repr(recipe.holdout_fraction)]
+    if record.folds and record.folds > 1:
+        args += ["--folds", str(record.folds)]
+    if recipe.target:
+        args += ["--target", recipe.target]
+    if recipe.unequal_length != ReadOptions().unequal_length:
+        args += ["--unequal-length", recipe.unequal_length]
     args += ["--seed", str(TrialRecord.read(trial).seed), "--test"]
     for plugin in recipe.plugins:
         args += ["--plugin", plugin]

@@ -9,6 +9,11 @@ from nas.base import lazy_exports
 __getattr__, __dir__ = lazy_exports(
     __name__,
     {
+        "Budget": "nas.training._budget",
+        "plan_budget": "nas.training._budget",
+        "fold_summary": "nas.training._folds",
+        "mean_result": "nas.training._folds",
+        "train_folds": "nas.training._folds",
         "TrainOptions": "nas.training._train",
         "TrainResult": "nas.training._train",
         "train_architecture": "nas.training._train",
@@ -20,11 +25,16 @@ __getattr__, __dir__ = lazy_exports(
 )
 
 __all__ = [
+    "Budget",
     "TrainOptions",
     "TrainResult",
     "build_seeded",
     "evaluate",
+    "fold_summary",
     "make_optimizer",
     "make_schedule",
+    "mean_result",
+    "plan_budget",
     "train_architecture",
+    "train_folds",
 ]

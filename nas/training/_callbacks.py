@@ -1,4 +1,4 @@
-"""Callbacks: keep the best epoch's weights in memory and restore them when training ends."""
+"""Callbacks: keep the best epoch's weights in memory, stop early, restore them at the end."""
 
 from __future__ import annotations
 
@@ -10,34 +10,56 @@ from typing_extensions import override
 
 
 class BestWeights(pl.Callback):
-    """Remembers the weights of the best validation epoch and loads them at the end.
+    """Remembers the weights of the best validation epoch, stops after ``patience`` epochs
+    without a better one, and loads the best weights at the end.
 
-    Keeping them in memory (a state-dict copy per improvement) avoids checkpoint files;
+    "Better" is lexicographic: a better ``monitor`` value, or an equal one with a lower
+    ``tiebreak`` (validation loss). On small validation sets accuracy saturates (1.0 from
+    the first epoch on); the loss still tells a model that keeps improving from one that
+    got lucky, so training neither stops at the first perfect epoch nor keeps it.
+    Keeping weights in memory (a state-dict copy per improvement) avoids checkpoint files;
     the models a search trains are small.
     """
 
-    def __init__(self, monitor: str, mode: str, restore: bool = True) -> None:
+    def __init__(
+        self,
+        monitor: str,
+        mode: str,
+        restore: bool = True,
+        *,
+        patience: int = 0,
+        tiebreak: str | None = None,
+    ) -> None:
         self.monitor, self.mode, self.restore = monitor, mode, restore
-        self.best: float | None = None
+        self.patience, self.tiebreak = patience, tiebreak
+        self.best: tuple[float, float] | None = None
         self.best_epoch = -1
+        self.stopped_early = False
         self._state: dict | None = None
 
-    def _improved(self, value: float) -> bool:
-        if not math.isfinite(value):
+    def _key(self, value: float, tie: float) -> tuple[float, float]:
+        """Larger is better, for either mode."""
+        return (value if self.mode == "max" else -value, -tie)
+
+    def _improved(self, key: tuple[float, float]) -> bool:
+        if not all(math.isfinite(k) for k in key):
             return False
-        if self.best is None:
-            return True
-        return value > self.best if self.mode == "max" else value < self.best
+        return self.best is None or key > self.best
 
     @override
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.sanity_checking or self.monitor not in trainer.callback_metrics:
+        metrics = trainer.callback_metrics
+        if trainer.sanity_checking or self.monitor not in metrics:
             return
-        value = float(trainer.callback_metrics[self.monitor])
-        if self._improved(value):
-            self.best, self.best_epoch = value, trainer.current_epoch
+        tie = float(metrics[self.tiebreak]) if self.tiebreak in metrics else 0.0
+        key = self._key(float(metrics[self.monitor]), tie)
+        if self._improved(key):
+            self.best, self.best_epoch = key, trainer.current_epoch
             if self.restore:
                 self._state = copy.deepcopy(pl_module.state_dict())
+        elif self.patience > 0 and trainer.current_epoch - self.best_epoch >= self.patience:
+            trainer.should_stop = True
+            self.stopped_early = True
 
     @override
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

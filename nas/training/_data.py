@@ -24,7 +24,8 @@ STEPS_PER_CALL = 8
 
 
 class TensorBatches:
-    """Iterates ``(x, y)`` mini-batches of tensors that already sit on the device.
+    """Iterates ``(x, y)`` mini-batches of tensors that already sit on the device, over
+    ``passes`` reshuffled passes of the data (one Lightning epoch).
 
     A trailing batch of one sample is dropped when shuffling, since batch norm cannot
     train on it. With ``group`` > 1 each item holds up to ``group`` consecutive mini-batches
@@ -41,9 +42,10 @@ class TensorBatches:
         shuffle: bool = False,
         seed: int = 0,
         group: int = 1,
+        passes: int = 1,
     ) -> None:
         self.x, self.y, self.batch_size, self.shuffle = x, y, batch_size, shuffle
-        self.group = group
+        self.group, self.passes = group, passes
         self.generator = torch.Generator(device=x.device)
         self.generator.manual_seed(seed)
         self._stop = self.samples_used(len(x), batch_size, shuffle)
@@ -59,25 +61,29 @@ class TensorBatches:
         return -(-TensorBatches.samples_used(n, batch_size, shuffle) // batch_size)
 
     def __len__(self) -> int:
-        return -(-self._stop // (self.batch_size * self.group))
+        return self.passes * -(-self._stop // (self.batch_size * self.group))
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        x, y = self.x, self.y
-        if self.shuffle:
-            order = torch.randperm(len(x), device=x.device, generator=self.generator)
-            x, y = x[order], y[order]
-        size = self.batch_size * self.group
-        for start in range(0, self._stop, size):
-            end = min(start + size, self._stop)
-            yield x[start:end], y[start:end]
+        for _ in range(self.passes):
+            x, y = self.x, self.y
+            if self.shuffle:
+                order = torch.randperm(len(x), device=x.device, generator=self.generator)
+                x, y = x[order], y[order]
+            size = self.batch_size * self.group
+            for start in range(0, self._stop, size):
+                end = min(start + size, self._stop)
+                yield x[start:end], y[start:end]
 
 
 class TensorDataModule(pl.LightningDataModule):
     """Serves a :class:`nas.data.Dataset`'s train and validation splits from ``device``."""
 
-    def __init__(self, dataset: Dataset, batch_size: int, device: torch.device, seed: int) -> None:
+    def __init__(
+        self, dataset: Dataset, batch_size: int, device: torch.device, seed: int, passes: int = 1
+    ) -> None:
         super().__init__()
         self.dataset, self.batch_size, self.device, self.seed = dataset, batch_size, device, seed
+        self.passes = passes
 
     def tensors(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
         """``(x, y)`` of ``split`` ("train", "val" or "test") on the device."""
@@ -99,7 +105,12 @@ class TensorDataModule(pl.LightningDataModule):
     @override
     def train_dataloader(self) -> TensorBatches:
         return TensorBatches(
-            *self._train, self.batch_size, shuffle=True, seed=self.seed, group=STEPS_PER_CALL
+            *self._train,
+            self.batch_size,
+            shuffle=True,
+            seed=self.seed,
+            group=STEPS_PER_CALL,
+            passes=self.passes,
         )
 
     @override

@@ -18,15 +18,15 @@ from typing import Any
 
 import lightning.pytorch as pl
 import torch
-from lightning.pytorch.callbacks import EarlyStopping
 
 from nas.arch import Architecture
 from nas.base import TrainingError
 from nas.builder import NASNet, build_model
-from nas.config import RunLength, primary_metric
+from nas.config import VAL_LOSS, RunLength, primary_metric
 from nas.data import Dataset
+from nas.training._budget import plan_budget
 from nas.training._callbacks import BestWeights
-from nas.training._data import TensorBatches, TensorDataModule
+from nas.training._data import TensorDataModule
 from nas.training._metrics import evaluate
 from nas.training._module import ArchitectureModule
 
@@ -38,7 +38,7 @@ class TrainOptions:
     """How to run training (as opposed to the hyperparameters, which live in the arch)."""
 
     seed: int = 0  # seeds weights, batch order, dropout and noise
-    epochs: int | None = None  # overrides arch.train.epochs when set
+    epochs: int | None = None  # when set: exactly this many passes (ignores steps/min_steps)
     max_time_s: float | None = None  # wall-clock limit for the fit; None = no limit
     accelerator: str = "auto"  # "auto" (GPU when present), "cpu" or "gpu"
     precision: str | None = None  # None = bf16-mixed on GPUs that support it, else 32-true
@@ -63,7 +63,16 @@ class TrainResult:
     precision: str
     seed: int
     test_metrics: dict[str, float] | None = None  # only with evaluate_test=True
-    notes: tuple[str, ...] = field(default=())  # builder decisions
+    notes: tuple[str, ...] = field(default=())  # builder and budget decisions
+    batch_size: int = 0  # the batch size trained with (capped at the training set's size)
+    passes_per_epoch: int = 1  # passes over the training data per epoch (see min_steps)
+    steps_per_epoch: int = 0  # optimizer steps per epoch
+
+    @property
+    def best_passes(self) -> int:
+        """Passes over the training data up to the best epoch: the budget a retrain on
+        more data of the same kind repeats."""
+        return (self.best_epoch + 1) * self.passes_per_epoch
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of every field."""
@@ -128,31 +137,36 @@ def train_architecture(
         TrainingError: the loss became NaN/inf, or the device is unavailable.
     """
     _quiet_lightning()
-    config = arch.train if options.epochs is None else replace(arch.train, epochs=options.epochs)
+    config = arch.train
+    if options.epochs is not None:  # an exact number of passes, one per epoch
+        config = replace(config, epochs=options.epochs, min_steps=0, steps=None)
+    budget = plan_budget(config, len(dataset.x_train))
+    config = replace(config, batch_size=budget.batch_size, epochs=budget.rounds)
     device = _device(options.accelerator)
     precision = _precision(device, options.precision)
     if model is None:
         model = build_seeded(arch, dataset, options.seed)
     model = model.to(device)
 
-    data = TensorDataModule(dataset, config.batch_size, device, options.seed)
-    objective = primary_metric(dataset.task)
-    steps_per_epoch = TensorBatches.count(len(dataset.x_train), config.batch_size, shuffle=True)
-    run = RunLength(config.epochs, steps_per_epoch, objective.name, objective.mode)
-    module = ArchitectureModule(model, config, dataset.task, run)
-    best = BestWeights(objective.name, objective.mode, restore=options.restore_best)
-    early = (
-        EarlyStopping(monitor=objective.name, mode=objective.mode, patience=config.patience)
-        if config.patience > 0
-        else None
+    data = TensorDataModule(
+        dataset, config.batch_size, device, options.seed, passes=budget.passes_per_round
     )
-    trainer = _trainer(device, precision, config.epochs, options.max_time_s,
-                       [best, *callbacks, *([early] if early else [])])  # fmt: skip
+    objective = primary_metric(dataset.task)
+    run = RunLength(config.epochs, budget.steps_per_round, objective.name, objective.mode)
+    module = ArchitectureModule(model, config, dataset.task, run)
+    best = BestWeights(
+        objective.name,
+        objective.mode,
+        restore=options.restore_best,
+        patience=config.patience,
+        tiebreak=VAL_LOSS if objective.name != VAL_LOSS else None,
+    )
+    trainer = _trainer(device, precision, config.epochs, options.max_time_s, [best, *callbacks])
     start = time.perf_counter()
     trainer.fit(module, datamodule=data)
     seconds = time.perf_counter() - start
 
-    stopped = _stop_reason(early, len(module.history), config.epochs)
+    stopped = _stop_reason(best, len(module.history), config.epochs)
     _check_best_epoch(best, stopped, options.max_time_s)
     best_row = next(row for row in module.history if row["epoch"] == best.best_epoch)
     test_metrics = evaluate(model, *data.tensors("test"), dataset.task) if evaluate_test else None
@@ -171,7 +185,10 @@ def train_architecture(
         precision=precision,
         seed=options.seed,
         test_metrics=test_metrics,
-        notes=model.report.notes,
+        notes=(*model.report.notes, *budget.notes),
+        batch_size=budget.batch_size,
+        passes_per_epoch=budget.passes_per_round,
+        steps_per_epoch=budget.steps_per_round,
     )
     return result, model
 
@@ -200,10 +217,10 @@ def _trainer(
     )
 
 
-def _stop_reason(early: EarlyStopping | None, epochs_run: int, max_epochs: int) -> str:
+def _stop_reason(best: BestWeights, epochs_run: int, max_epochs: int) -> str:
     """``early_stopping``, ``time_limit`` (stopped before the last epoch otherwise) or
     ``completed``."""
-    if early is not None and early.stopped_epoch > 0:
+    if best.stopped_early:
         return "early_stopping"
     if epochs_run < max_epochs:
         return "time_limit"
