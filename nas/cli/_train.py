@@ -124,10 +124,21 @@ def train(
     options = TrainOptions(seed=seed, epochs=epochs, max_time_s=max_time, accelerator=accelerator)
     sd: dict[str, float] = {}
     if folds > 1:
-        results, _ = train_folds(arch, dataset(), options, folds)
+        results, models = train_folds(arch, dataset(), options, folds)
         result, sd = mean_result(results)
-        if test:
-            console.print("[dim]--test is skipped with --folds (K models, no single one)[/]")
+        if test:  # the K fold models as one averaging ensemble (what nas export --ensemble is)
+            from dataclasses import replace
+
+            import torch
+
+            from nas.builder import make_ensemble
+            from nas.training import evaluate
+
+            d = dataset()
+            ensemble = make_ensemble(models, d.task).cpu().eval()
+            test_metrics = evaluate(ensemble, torch.from_numpy(d.x_test),
+                                    torch.from_numpy(d.y_test), d.task)  # fmt: skip
+            result = replace(result, test_metrics=test_metrics)
     else:
         result, _ = train_architecture(arch, dataset(), options, evaluate_test=test)
     if as_json:
@@ -146,7 +157,8 @@ def _print_result(result: Any, sd: dict[str, float], folds: int) -> None:
         spread = f" ± {sd[key]:.4f} over {folds} folds" if key in sd else ""
         table.add_row(key, f"{value:.4f}{spread}")
     for key, value in (result.test_metrics or {}).items():
-        table.add_row(f"test_{key}", f"{value:.4f}")
+        of = f" (ensemble of the {folds} fold models)" if folds > 1 else ""
+        table.add_row(f"test_{key}", f"{value:.4f}{of}")
     table.add_row(
         "best epoch", f"{result.best_epoch + 1} of {result.epochs_run} ({result.stopped})"
     )

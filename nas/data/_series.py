@@ -10,6 +10,7 @@ is standardized with the training series' statistics (raw UCR series range from 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +51,9 @@ def _read_ts(path: Path) -> Split:
 
 def _read_tsv(path: Path) -> Split:
     try:
-        table = np.loadtxt(path, delimiter="\t", ndmin=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an empty file: "holds no series" below says so
+            table = np.loadtxt(path, delimiter="\t", ndmin=2)
     except ValueError as exc:
         raise DataError(f"{path}: not a UCR .tsv file of numbers ({exc})") from None
     labels, values = table[:, 0], table[:, 1:]

@@ -69,7 +69,7 @@ def validation_warning(plan: ValidationPlan, data: Dataset) -> str | None:
     counts = counts[counts > 0]
     if counts.min() >= MIN_VALIDATED_PER_CLASS and len(y) >= MIN_VALIDATED:
         return None
-    step = 100.0 / (len(y) / (plan.folds if plan.cross_validates else 1))
+    step = 100.0 / len(y)  # the mean over folds, too, moves in steps of one sample
     what = "cross-validation validates" if plan.cross_validates else "validation holds"
     advice = (
         "more labelled data is the only cure; compare trials by val_loss too (nas best does)"

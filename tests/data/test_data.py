@@ -104,7 +104,7 @@ def test_unreadable_or_unknown_data(tmp_path):
         load_dataset(str(tmp_path / "junk.npz"))
 
 
-@pytest.mark.parametrize("suffix", list_readers())
+@pytest.mark.parametrize("suffix", [r for r in list_readers() if r != "/"])
 def test_every_reader_names_a_missing_or_unreadable_file(tmp_path, suffix):
     with pytest.raises(DataError, match=r"missing\.\w+: file not found"):
         load_dataset(str(tmp_path / f"missing{suffix}"))
