@@ -1,0 +1,197 @@
+"""`nas search --data FILE` on real small data, against what a user would pick instead.
+
+One command, one run, the same splits for every method: for each dataset and seed,
+
+* **nas**: `nas search --data FILE --seed S --timeout T` (everything else default: the
+  derived space, auto validation, TPE, the median pruner), then `nas export --best
+  --retrain` and `nas export --best --ensemble`; the test accuracy (RMSE for regression)
+  of each bundle, as `nas export` measured it on the official test split.
+* **MiniRocket** (aeon's `MiniRocketClassifier`/`Regressor`, seed S) fit on the same
+  training arrays nas searched on (after nas's reader: resampled, standardized) and
+  scored on the same test arrays.
+
+Datasets: the UCR/UEA sets that aeon ships in its package (ACSF1, BasicMotions,
+JapaneseVowels, PickupGestureWiimoteZ, UnitTest; Covid3Month for regression) and MNIST-1D
+subsampled (stratified) to 100, 300 and 1000 training signals, tested on its 1000 official
+test signals (full-data reference: BENCHMARKS.md, "Search efficacy", 98.5%).
+
+    pip install aeon        # the benchmark's extra: pip install -e '.[bench]'
+    python benchmarks/real_data.py --timeout 600 --seeds 0 1 2 \\
+        [--datasets UnitTest BasicMotions ...] [--json results.json]
+
+Prints one markdown row per dataset (mean ± sd over seeds) and saves every run to JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+UCR = ["ACSF1", "BasicMotions", "JapaneseVowels", "PickupGestureWiimoteZ", "UnitTest",
+       "Covid3Month"]  # fmt: skip
+MNIST1D_SIZES = (100, 300, 1000)
+DATASETS = [*UCR, *(f"mnist1d-{n}" for n in MNIST1D_SIZES)]
+
+
+def materialize(name: str, seed: int, folder: Path) -> Path:
+    """The dataset as the file a user would pass to ``--data``."""
+    if name.startswith("mnist1d-"):
+        from sklearn.model_selection import train_test_split
+
+        from nas.data import load_dataset
+
+        full = load_dataset("mnist1d")
+        x, y = full.pool()
+        n = int(name.split("-")[1])
+        x_sub, _, y_sub, _ = train_test_split(x, y, train_size=n, stratify=y, random_state=seed)
+        path = folder / f"{name}.npz"
+        np.savez(path, x_train=x_sub, y_train=y_sub, x_test=full.x_test, y_test=full.y_test,
+                 layout="NCL")  # fmt: skip
+        return path
+    import aeon
+
+    source = Path(aeon.__file__).parent / "datasets" / "data" / name
+    for split in ("TRAIN", "TEST"):
+        shutil.copy(source / f"{name}_{split}.ts", folder / f"{name}_{split}.ts")
+    return folder / f"{name}_TRAIN.ts"
+
+
+def nas(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "nas", *args], cwd=cwd, capture_output=True,
+                          text=True)  # fmt: skip
+
+
+def export_score(store: str, out: Path, flag: str, cwd: Path) -> dict[str, object]:
+    """Test metrics of ``nas export --best FLAG`` (or the refusal's reason)."""
+    start = time.perf_counter()
+    run = nas("export", "--storage", store, "--best", flag, "--out", str(out), cwd=cwd)
+    seconds = time.perf_counter() - start
+    if run.returncode != 0:
+        return {"error": run.stderr.strip().splitlines()[-1], "seconds": seconds}
+    info = json.loads((out / "bundle.json").read_text())
+    return {**info["test_metrics"], "seconds": seconds, "trial": info["source"]["trial"]}
+
+
+def minirocket(path: Path, seed: int) -> dict[str, float]:
+    """MiniRocket on the same arrays nas's reader produced."""
+    from aeon.classification.convolution_based import MiniRocketClassifier
+    from aeon.regression.convolution_based import MiniRocketRegressor
+
+    from nas.data import load_dataset
+
+    data = load_dataset(str(path))
+    x, y = data.pool()
+    start = time.perf_counter()
+    if data.task == "classification":
+        model = MiniRocketClassifier(random_state=seed, n_jobs=1).fit(x.astype(np.float64), y)
+        score = {
+            "acc": float((model.predict(data.x_test.astype(np.float64)) == data.y_test).mean())
+        }
+    else:
+        model = MiniRocketRegressor(random_state=seed, n_jobs=1).fit(x.astype(np.float64), y)
+        pred = model.predict(data.x_test.astype(np.float64))
+        score = {"rmse": float(np.sqrt(np.mean((pred - data.y_test) ** 2)))}
+    return {**score, "seconds": time.perf_counter() - start}
+
+
+def run_one(name: str, seed: int, timeout: float, work: Path) -> dict[str, object]:
+    folder = work / f"{name}-{seed}"
+    folder.mkdir(parents=True)
+    path = materialize(name, seed, folder)
+    store = f"sqlite:///{folder / 'study.db'}"
+    start = time.perf_counter()
+    search = nas("search", "--data", str(path), "--seed", str(seed), "--timeout", str(timeout),
+                 "--storage", store, cwd=folder)  # fmt: skip
+    row: dict[str, object] = {"dataset": name, "seed": seed,
+                              "search_seconds": time.perf_counter() - start}  # fmt: skip
+    if search.returncode != 0:
+        row["error"] = search.stderr.strip().splitlines()[-1]
+        return row
+    lines = search.stdout.splitlines()
+    row["trials"] = sum(1 for line in lines if line.startswith("#"))
+    row["validation"] = next((ln for ln in lines if ln.startswith("validation")), "")
+    row["warning"] = next((ln for ln in lines if ln.startswith("warning")), None)
+    best = nas("best", "--storage", store, "--json", cwd=folder)
+    if best.returncode == 0:
+        trial = json.loads(best.stdout)["trials"][0]
+        row["best"] = {"trial": trial["number"], "values": trial["values"],
+                       "summary": trial["summary"]}  # fmt: skip
+        row["best_ties"] = next((ln for ln in nas("best", "--storage", store, cwd=folder)
+                                 .stdout.splitlines() if "trials tie" in ln), None)  # fmt: skip
+    row["retrain"] = export_score(store, folder / "retrained", "--retrain", folder)
+    row["ensemble"] = export_score(store, folder / "ensemble", "--ensemble", folder)
+    row["minirocket"] = minirocket(path, seed)
+    return row
+
+
+def _cell(values: list[float], scale: float = 100.0) -> str:
+    if not values:
+        return "-"
+    mean = statistics.fmean(values) * scale
+    sd = statistics.pstdev(values) * scale if len(values) > 1 else 0.0
+    return f"{mean:.1f} ± {sd:.1f}" if scale == 100.0 else f"{mean:.4g} ± {sd:.2g}"
+
+
+def table(rows: list[dict[str, object]]) -> str:
+    """Markdown: one row per dataset, mean ± sd over seeds."""
+    out = [
+        "| dataset | metric | nas --retrain | nas --ensemble | MiniRocket | trials | "
+        "search s | refused |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name in dict.fromkeys(str(r["dataset"]) for r in rows):
+        runs = [r for r in rows if r["dataset"] == name and "error" not in r]
+        if not runs:
+            out.append(f"| {name} | error | | | | | | |")
+            continue
+        metric = "rmse" if "rmse" in runs[0]["minirocket"] else "acc"  # type: ignore[operator]
+        scale = 1.0 if metric == "rmse" else 100.0
+
+        def values(method: str, runs=runs, metric=metric) -> list[float]:  # type: ignore[no-untyped-def]
+            return [r[method][metric] for r in runs if metric in r[method]]  # type: ignore[index]
+
+        refused = [f"{m} (seed {r['seed']})" for r in runs for m in ("retrain", "ensemble")
+                   if "error" in r[m]]  # type: ignore[operator]  # fmt: skip
+        out.append(
+            f"| {name} | {'test RMSE' if metric == 'rmse' else 'test acc %'} | "
+            f"{_cell(values('retrain'), scale)} | {_cell(values('ensemble'), scale)} | "
+            f"{_cell(values('minirocket'), scale)} | "
+            f"{statistics.fmean(r['trials'] for r in runs):.0f} | "  # type: ignore[misc]
+            f"{statistics.fmean(r['search_seconds'] for r in runs):.0f} | "  # type: ignore[misc]
+            f"{', '.join(refused) or '-'} |"
+        )
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per search")
+    parser.add_argument("--json", type=Path, default=None, help="save every run here")
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="nas-real-") as tmp:
+        os.environ.setdefault("NAS_CACHE_DIR", str(Path(tmp) / "cache"))
+        for name in args.datasets:
+            for seed in args.seeds:
+                row = run_one(name, seed, args.timeout, Path(tmp))
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+                if args.json:
+                    args.json.write_text(json.dumps(rows, indent=1))
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
