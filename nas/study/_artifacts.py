@@ -26,6 +26,26 @@ if TYPE_CHECKING:
 _log = logging.getLogger("nas.study")
 
 
+def best_trial_note(study: optuna.Study) -> str:
+    """The dashboard's study note: the best trial as ``nas best`` ranks it."""
+    from nas.dashboard import study_note
+    from nas.study._best import best_trial, tie_note
+    from nas.study._record import StudyRecord
+
+    record = StudyRecord.read(study)
+    best = best_trial(study) if len(study.directions) == 1 else None
+    summary = None
+    if best is not None:
+        trial_record = TrialRecord.read(best)
+        sd = trial_record.metrics_sd
+        summary = (best.number, ", ".join(
+            f"{k} {v:.4g}" + (f" ± {sd[k]:.2g}" if k in sd else "")
+            for k, v in trial_record.metrics.items()
+        ) + (f" — {trial_record.summary}" if trial_record.summary else ""))  # fmt: skip
+    tie = tie_note(study, best) if best is not None else None
+    return study_note(summary, tie, record.validation, record.validation_warning)
+
+
 def artifact_dir_of(recipe: StudyRecipe, storage_url: str) -> Path:
     """The recipe's ``artifacts.dir``, else the default folder for its store."""
     return Path(recipe.artifacts.dir) if recipe.artifacts.dir else default_artifact_dir(storage_url)
@@ -59,6 +79,15 @@ class TrialArtifacts:
         except Exception as exc:  # disk full, permissions: the trial's result still counts
             _log.warning("trial %d: could not write artifacts: %s", trial.number, exc)
             TrialRecord.write(trial, artifact_error=f"{type(exc).__name__}: {exc}")
+
+    def record_study(self, study: optuna.Study) -> None:
+        """Update the study's note with its best trial (logged, never raised)."""
+        try:
+            from optuna_dashboard import save_note
+
+            save_note(study, best_trial_note(study))
+        except Exception as exc:  # the note is a convenience; the study goes on
+            _log.warning("could not write the study note: %s", exc)
 
     def _record(
         self, trial: optuna.Trial, arch: Architecture, model: NASNet, result: TrainResult

@@ -241,13 +241,14 @@ def run_search(
     n_trials, callbacks = _budget(study, recipe.n_trials, study_total)
     ran: list[int] = []
     interrupted = False
+    artifacts = _artifacts(prepared)
     with GracefulInterrupt(on_first=on_interrupt) as interrupt:
-        objective = TrialObjective(
-            prepared.space, prepared.dataset, settings, interrupt, _artifacts(prepared)
-        )
+        objective = TrialObjective(prepared.space, prepared.dataset, settings, interrupt, artifacts)
 
         def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
             ran.append(trial.number)
+            if artifacts is not None and trial.state.name == "COMPLETE":
+                artifacts.record_study(study)
             if on_trial is not None:
                 on_trial(study, trial)
             if interrupt.requested:

@@ -1,5 +1,5 @@
-"""The sections of a study recipe, as frozen dataclasses: ``constraints:``, ``artifacts:``
-and ``recovery:``. Each field's ``option`` says what it accepts, so the recipe parser
+"""The sections of a study recipe, as frozen dataclasses: ``constraints:``, ``artifacts:``,
+``recovery:`` and ``validation:``. Each field's ``option`` says what it accepts, so the recipe parser
 validates a section and names the key path of a bad value."""
 
 from __future__ import annotations

@@ -188,3 +188,25 @@ def test_a_split_data_file_keeps_its_test_set_out_of_search(small_ts):
     data = load_dataset(str(small_ts))
     x, _ = data.pool()
     assert not {tuple(r) for r in x[:, 0]} & {tuple(r) for r in data.x_test[:, 0]}
+
+
+def test_the_dashboards_study_note_names_the_tie_broken_best_trial(make_recipe, small_ts):
+    from optuna_dashboard import get_note
+
+    recipe = load_recipe(make_recipe(data=str(small_ts), validation={"folds": 2}, n_trials=2))
+    prepared = prepare_search(recipe)
+    prepared.study.enqueue_trial({**QUICK, "lr": 0.02})
+    prepared.study.enqueue_trial({**QUICK, "lr": 0.01})
+    run_search(recipe, prepared=prepared)
+    best = best_trial(prepared.study)
+    note = get_note(prepared.study)
+    assert f"**#{best.number}**: " in note and "val_acc" in note and "±" in note
+    assert "**Validation:** 2-fold cross-validation (validation: folds)" in note
+
+
+def test_the_study_note_states_a_tie_and_how_it_was_broken():
+    from nas.study._artifacts import best_trial_note
+
+    note = best_trial_note(_study_with([(1.0, 0.40), (0.9, 0.01), (1.0, 0.05)]))
+    assert "**#2**: val_acc 1, val_loss 0.05" in note
+    assert "2 trials tie at val_acc 1; #2 has the lowest val_loss (0.05)" in note
