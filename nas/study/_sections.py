@@ -1,6 +1,6 @@
 """The sections of a study recipe, as frozen dataclasses: ``constraints:``, ``artifacts:``,
-``recovery:`` and ``validation:``. Each field's ``option`` says what it accepts, so the recipe parser
-validates a section and names the key path of a bad value."""
+``recovery:`` and ``validation:``. Each field's ``option`` says what it accepts, so the
+recipe parser validates a section and names the key path of a bad value."""
 
 from __future__ import annotations
 

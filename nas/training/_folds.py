@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from nas.data import DEFAULT_SPLIT_SEED
 from nas.training._train import TrainOptions, TrainResult, build_seeded, train_architecture
 
 if TYPE_CHECKING:
@@ -56,9 +57,11 @@ def train_folds(
     model: NASNet | None = None,
     callbacks: Sequence[pl.Callback] = (),
     after_fold: AfterFold | None = None,
+    fold_seed: int = DEFAULT_SPLIT_SEED,
 ) -> tuple[list[TrainResult], list[NASNet]]:
     """Train ``arch`` on each of ``folds`` (stratified) folds of the dataset's pool, each
-    fold from the same seed; ``options.max_time_s`` covers all folds together.
+    fold from the same seed (``fold_seed`` seeds the split into folds);
+    ``options.max_time_s`` covers all folds together.
 
     Returns the folds' results and trained models (each with its best epoch's weights);
     a fold stopped by the time limit ends the loop.
@@ -67,7 +70,7 @@ def train_folds(
     models: list[NASNet] = []
     start = time.perf_counter()
     for k in range(folds):
-        data = dataset.fold(folds, k)
+        data = dataset.fold(folds, k, fold_seed)
         fold_model = (
             model if k == 0 and model is not None else build_seeded(arch, data, options.seed)
         )

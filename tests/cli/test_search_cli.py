@@ -129,3 +129,24 @@ def test_the_resume_hint_keeps_the_seed_and_the_overrides(tmp_path):
     assert proc.returncode == 130, err
     hint = next(line for line in ("".join(lines) + out).splitlines() if "Resume with:" in line)
     assert hint.endswith(f"Resume with: nas search {recipe} --sampler tpe --seed 7"), hint
+
+
+def test_a_search_without_recipe_hands_its_data_to_workers_and_resumes(tmp_path):
+    from pathlib import Path
+
+    from nas.cli._overrides import RecipeOverrides
+
+    overrides = RecipeOverrides(seed=3, data="toy_TRAIN.ts", target=None)
+    assert overrides.worker_argv(None) == ["--seed", "3", "--data", "toy_TRAIN.ts"]
+    assert overrides.resume_argv(None, "--workers", "2") == [
+        "nas", "search", "--seed", "3", "--data", "toy_TRAIN.ts", "--workers", "2"
+    ]  # fmt: skip
+    table = RecipeOverrides(data="t.csv", target="y")
+    assert table.worker_argv(Path("r.yaml")) == ["r.yaml", "--data", "t.csv", "--target", "y"]
+
+
+def test_no_recipe_and_no_data_is_one_line_error(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "nas", "search"], capture_output=True,
+                         text=True, cwd=tmp_path)  # fmt: skip
+    assert run.returncode == 2
+    assert "give a recipe (STUDY.yaml), or --data FILE" in run.stderr
