@@ -127,7 +127,8 @@ def run_one(name: str, seed: int, timeout: float, work: Path) -> dict[str, objec
         row["best"] = {"trial": trial["number"], "values": trial["values"],
                        "summary": trial["summary"]}  # fmt: skip
         row["best_ties"] = next((ln for ln in nas("best", "--storage", store, cwd=folder)
-                                 .stdout.splitlines() if "trials tie" in ln), None)  # fmt: skip
+                                 .stdout.splitlines() if " trials tie at " in ln
+                                 and ln[0].isdigit()), None)  # fmt: skip
     row["retrain"] = export_score(store, folder / "retrained", "--retrain", folder)
     row["ensemble"] = export_score(store, folder / "ensemble", "--ensemble", folder)
     row["minirocket"] = minirocket(path, seed)
@@ -183,8 +184,8 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="nas-real-") as tmp:
         os.environ.setdefault("NAS_CACHE_DIR", str(Path(tmp) / "cache"))
-        for name in args.datasets:
-            for seed in args.seeds:
+        for seed in args.seeds:  # seed-major: an interrupted run still covers every dataset
+            for name in args.datasets:
                 row = run_one(name, seed, args.timeout, Path(tmp))
                 rows.append(row)
                 print(json.dumps(row), flush=True)

@@ -80,6 +80,17 @@ def _resample(s: np.ndarray, length: int) -> np.ndarray:
     return np.stack([np.interp(new, old, channel) for channel in s])
 
 
+def split_test(
+    x: np.ndarray, y: np.ndarray, n_train: int | None, options: ReadOptions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """The first ``n_train`` samples train and the rest test (a file's own test split), or
+    with ``n_train`` None a held-out test split: ``x, y, x_test, y_test, notes``."""
+    if n_train is not None:
+        return x[:n_train], y[:n_train], x[n_train:], y[n_train:], []
+    x, y, x_test, y_test, note = hold_out_test(x, y, options)
+    return x, y, x_test, y_test, [note]
+
+
 def hold_out_test(
     x: np.ndarray, y: np.ndarray, options: ReadOptions
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, str]:

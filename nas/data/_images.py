@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from nas.base import DataError
-from nas.data._convert import hold_out_test
+from nas.data._convert import split_test
 from nas.data._dataset import Dataset, make_dataset
 from nas.data._options import ReadOptions
 from nas.data._readers import FOLDER, check_exists, register_reader, require
@@ -79,24 +79,13 @@ def load_image_folder(path: str, options: ReadOptions) -> Dataset:
     x = np.stack(pixels)
     x = x[:, None] if mode == "L" else x.transpose(0, 3, 1, 2)  # channels first
     y = np.array([label for _, label in files], np.int64)
-    n_train = sum(len(v) for v in train.values())
-    if has_splits:
-        x_train, y_train, x_test, y_test = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
-    else:
-        x_train, y_train, x_test, y_test, note = hold_out_test(x, y, options)
-        notes.append(note)
+    n_train = sum(len(v) for v in train.values()) if has_splits else None
+    x_train, y_train, x_test, y_test, held = split_test(x, y, n_train, options)
     return make_dataset(
-        root.name,
-        x_train,
-        y_train,
-        x_test,
-        y_test,
-        val_fraction=options.val_fraction,
-        split_seed=options.split_seed,
-        kind="image",
-        classes=classes,
-        notes=tuple(notes),
-    )
+        root.name, x_train, y_train, x_test, y_test,
+        val_fraction=options.val_fraction, split_seed=options.split_seed,
+        kind="image", classes=classes, notes=(*notes, *held),
+    )  # fmt: skip
 
 
 register_reader(FOLDER)(load_image_folder)

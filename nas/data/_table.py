@@ -19,8 +19,8 @@ import numpy as np
 from nas.base import DataError
 from nas.data._convert import (
     encode_labels,
-    hold_out_test,
     is_classification_labels,
+    split_test,
     standardize,
 )
 from nas.data._dataset import Dataset, make_dataset
@@ -89,12 +89,9 @@ def load_table(path: str, options: ReadOptions) -> Dataset:
         (y,), classes = encode_labels([y], str(source))
     else:
         y = y.astype(np.float32)
-    notes = []
-    if test_path is None:
-        x_train, y_train, x_test, y_test, note = hold_out_test(x, y, options)
-        notes.append(note)
-    else:
-        x_train, y_train, x_test, y_test = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+    x_train, y_train, x_test, y_test, notes = split_test(
+        x, y, n_train if test_path is not None else None, options
+    )
     x_train, x_test, scaling = standardize(x_train, x_test, per="feature")
     scaling["columns"] = [str(c) for c in features.columns]
     preprocessing = {"standardize": scaling, "one_hot": one_hot}
@@ -102,18 +99,10 @@ def load_table(path: str, options: ReadOptions) -> Dataset:
         notes.append(f"one-hot encoded {', '.join(one_hot)}")
     notes.append("features standardized with the training rows' mean and std")
     return make_dataset(
-        source.stem,
-        x_train,
-        y_train,
-        x_test,
-        y_test,
-        val_fraction=options.val_fraction,
-        split_seed=options.split_seed,
-        kind="table",
-        classes=classes,
-        notes=tuple(notes),
-        preprocessing=preprocessing,
-    )
+        source.stem, x_train, y_train, x_test, y_test,
+        val_fraction=options.val_fraction, split_seed=options.split_seed,
+        kind="table", classes=classes, notes=tuple(notes), preprocessing=preprocessing,
+    )  # fmt: skip
 
 
 register_reader(".csv")(load_table)

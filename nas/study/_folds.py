@@ -9,6 +9,7 @@ bad architecture after its first fold rather than after all K.
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import optuna
@@ -58,4 +59,8 @@ def cross_validate(
     results, models = train_folds(
         arch, dataset, options, folds, model=model, callbacks=callbacks, after_fold=after_fold
     )
-    return mean_result(results)[0], models[0]
+    mean = mean_result(results)[0]
+    if len(results) < folds or results[-1].stopped == "time_limit":
+        # the trial's time ran out before its last fold finished: no complete estimate
+        mean = replace(mean, stopped="time_limit")
+    return mean, models[0]

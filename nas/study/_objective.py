@@ -228,10 +228,12 @@ class TrialObjective:
             history=result.history,
         )
         if result.stopped == "time_limit":
+            where = f"after {result.epochs_run} epochs"
+            if self.settings.folds > 1:
+                done = len(TrialRecord.read(trial).folds)  # type: ignore[arg-type]
+                where = f"in fold {done} of {self.settings.folds}"
             raise self._prune(
-                trial,
-                f"trial_timeout: stopped after {result.epochs_run} epochs "
-                f"({self.settings.trial_timeout:g} s)",
+                trial, f"trial_timeout: stopped {where} ({self.settings.trial_timeout:g} s)"
             )
 
     # ---- how a trial ends early -----------------------------------------------------

@@ -210,3 +210,19 @@ def test_the_study_note_states_a_tie_and_how_it_was_broken():
     note = best_trial_note(_study_with([(1.0, 0.40), (0.9, 0.01), (1.0, 0.05)]))
     assert "**#2**: val_acc 1, val_loss 0.05" in note
     assert "2 trials tie at val_acc 1; #2 has the lowest val_loss (0.05)" in note
+
+
+def test_a_trial_whose_time_runs_out_between_folds_is_pruned_not_averaged(make_recipe, tmp_path):
+    series, labels = separable_series(60, length=12)
+    data = write_ts(tmp_path / "more.ts", series, labels)
+    slow = tmp_path / "slow.yaml"
+    slow.write_text(
+        "stages:\n  - name: feature\n    n_blocks: 1\n    blocks: {conv: {channels: 4}}\n"
+        "training: {epochs: 100000, batch_size: 4, patience: 0}\n"
+    )
+    recipe = load_recipe(make_recipe(data=str(data), space=str(slow), validation={"folds": 3},
+                                     n_trials=1, trial_timeout=2.0))  # fmt: skip
+    run_search(recipe)
+    (trial,) = prepare_search(recipe).study.trials
+    assert trial.state == State.PRUNED
+    assert trial.user_attrs["fail_reason"].startswith("trial_timeout: stopped in fold 1 of 3")
