@@ -122,8 +122,12 @@ def run_one(name: str, seed: int, timeout: float, work: Path) -> dict[str, objec
     row["validation"] = next((ln for ln in lines if ln.startswith("validation")), "")
     row["warning"] = next((ln for ln in lines if ln.startswith("warning")), None)
     best = nas("best", "--storage", store, "--json", cwd=folder)
-    if best.returncode == 0:
-        trial = json.loads(best.stdout)["trials"][0]
+    trials = json.loads(best.stdout)["trials"] if best.returncode == 0 else []
+    if not trials:
+        row["error"] = f"no complete trial in {timeout:g} s: {search.stdout[-600:]}"
+        return row
+    if trials:
+        trial = trials[0]
         row["best"] = {"trial": trial["number"], "values": trial["values"],
                        "summary": trial["summary"]}  # fmt: skip
         row["best_ties"] = next((ln for ln in nas("best", "--storage", store, cwd=folder)
