@@ -150,14 +150,16 @@ def _cell(values: list[float], scale: float = 100.0) -> str:
 def table(rows: list[dict[str, object]]) -> str:
     """Markdown: one row per dataset, mean ± sd over seeds."""
     out = [
-        "| dataset | metric | nas --retrain | nas --ensemble | MiniRocket | trials | "
-        "search s | refused |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| dataset | metric | seeds | nas --retrain | nas --ensemble | MiniRocket | trials | "
+        "search s | refused or failed |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for name in dict.fromkeys(str(r["dataset"]) for r in rows):
-        runs = [r for r in rows if r["dataset"] == name and "error" not in r]
+        every = [r for r in rows if r["dataset"] == name]
+        runs = [r for r in every if "error" not in r]
+        failed = [f"search (seed {r['seed']})" for r in every if "error" in r]
         if not runs:
-            out.append(f"| {name} | error | | | | | | |")
+            out.append(f"| {name} | | {len(every)} | | | | | | {', '.join(failed)} |")
             continue
         metric = "rmse" if "rmse" in runs[0]["minirocket"] else "acc"  # type: ignore[operator]
         scale = 1.0 if metric == "rmse" else 100.0
@@ -165,10 +167,11 @@ def table(rows: list[dict[str, object]]) -> str:
         def values(method: str, runs=runs, metric=metric) -> list[float]:  # type: ignore[no-untyped-def]
             return [r[method][metric] for r in runs if metric in r[method]]  # type: ignore[index]
 
-        refused = [f"{m} (seed {r['seed']})" for r in runs for m in ("retrain", "ensemble")
-                   if "error" in r[m]]  # type: ignore[operator]  # fmt: skip
+        refused = failed + [f"{m} (seed {r['seed']})" for r in runs
+                            for m in ("retrain", "ensemble") if "error" in r[m]]  # type: ignore[operator]  # fmt: skip
         out.append(
             f"| {name} | {'test RMSE' if metric == 'rmse' else 'test acc %'} | "
+            f"{','.join(str(r['seed']) for r in runs)} | "
             f"{_cell(values('retrain'), scale)} | {_cell(values('ensemble'), scale)} | "
             f"{_cell(values('minirocket'), scale)} | "
             f"{statistics.fmean(r['trials'] for r in runs):.0f} | "  # type: ignore[misc]
