@@ -66,7 +66,7 @@ def trial_line(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> str:
     colour = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}.get(state, "white")
     parts = [f"#{trial.number:<4d}", f"[{colour}]{state:<8s}[/]"]
     if trial.values:
-        sd = TrialRecord.read(trial).metrics_sd  # cross-validated: the spread over folds
+        sd = summary["metrics_sd"]
         parts.append("  ".join(
             f"{k} {number(v)}" + (f"±{number(sd[k])}" if k in sd else "")
             for k, v in summary["values"].items()

@@ -110,9 +110,7 @@ def train(
     def derived_space() -> Any:  # the space a search with these folds derived
         from nas.space import auto_space
 
-        d = dataset()
-        n_train = d.n_pool * (folds - 1) // folds if folds > 1 else len(d.x_train)
-        return auto_space(d, n_train)
+        return auto_space(dataset(), dataset().train_size(folds))
 
     # validate the architecture before the heavy imports (unless its space needs the data)
     arch = _load_arch(arch_file, space, params, derived_space)

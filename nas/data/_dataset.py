@@ -64,6 +64,11 @@ class Dataset:
             f"{len(self.x_test)} test, input {self.input_shape}, {self.num_outputs} outputs"
         )
 
+    def train_size(self, folds: int = 1) -> int:
+        """Samples a model trains on: the training split, or with ``folds`` > 1 the pool
+        less one fold (what each fold of a cross-validation trains on)."""
+        return self.n_pool * (folds - 1) // folds if folds > 1 else len(self.x_train)
+
     def pool(self) -> tuple[np.ndarray, np.ndarray]:
         """Train and validation together: what cross-validation folds and a final retrain
         use. The test split is never part of it."""

@@ -161,33 +161,34 @@ def check_not_collapsed(model: NASNet, dataset: Dataset, record: TrialRecord, nu
     fit of its own training data worse than the search's estimate on unseen data."""
     import torch
 
-    from nas.training import evaluate
+    from nas.training import compute_metrics
 
     x, y = dataset.pool()
-    model = model.cpu().eval()
+    with torch.no_grad():
+        outputs = model.cpu().eval()(torch.from_numpy(x))
     fix = "export the search's own weights (drop --retrain), or try --ensemble"
     if dataset.task == "classification":
-        with torch.no_grad():
-            predicted = model(torch.from_numpy(x)).argmax(dim=-1).numpy()
+        predicted = outputs.argmax(dim=-1).numpy()
         if len(np.unique(predicted)) == 1 and len(np.unique(y)) > 1:
             name = dataset.class_name(int(predicted[0]))
             raise ExportError(
                 f"trial {number}: the retrained model predicts class {name!r} for every "
                 f"training sample (it collapsed); {fix}"
             )
-    metrics = evaluate(model, torch.from_numpy(x), torch.from_numpy(y), dataset.task)
+    metrics = {k: float(v) for k, v in
+               compute_metrics(dataset.task, outputs, torch.from_numpy(y)).items()}  # fmt: skip
     estimate = record.metrics.get("val_acc")
-    if estimate is not None and metrics["acc"] < estimate - RETRAIN_TOLERANCE:
+    if estimate is not None and metrics["val_acc"] < estimate - RETRAIN_TOLERANCE:
         raise ExportError(
             f"trial {number}: the retrained model fits its own training data to accuracy "
-            f"{metrics['acc']:.3f}, below the search's estimate on unseen data "
+            f"{metrics['val_acc']:.3f}, below the search's estimate on unseen data "
             f"({estimate:.3f}); it did not converge: {fix}"
         )
     estimate = record.metrics.get("val_rmse")
-    if estimate is not None and metrics["rmse"] > estimate * (1 + RETRAIN_TOLERANCE):
+    if estimate is not None and metrics["val_rmse"] > estimate * (1 + RETRAIN_TOLERANCE):
         raise ExportError(
             f"trial {number}: the retrained model's RMSE on its own training data "
-            f"({metrics['rmse']:.4g}) is worse than the search's estimate on unseen data "
+            f"({metrics['val_rmse']:.4g}) is worse than the search's estimate on unseen data "
             f"({estimate:.4g}); it did not converge: {fix}"
         )
 

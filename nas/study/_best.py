@@ -49,8 +49,8 @@ def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
 
 def tied_with(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> list[int]:
     """Numbers of the other complete trials with exactly ``trial``'s objective value."""
-    return [t.number for t in candidates(study) if t.value == trial.value and t is not trial
-            and t.number != trial.number]  # fmt: skip
+    return [t.number for t in candidates(study)
+            if t.value == trial.value and t.number != trial.number]  # fmt: skip
 
 
 def tie_note(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> str | None:

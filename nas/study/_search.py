@@ -126,10 +126,7 @@ def search_space(recipe: StudyRecipe, dataset: Dataset, validation: ValidationPl
 
     if not recipe.auto_space:
         return load_space(recipe.space)
-    n_train = len(dataset.x_train)
-    if validation.cross_validates:  # what each fold trains on
-        n_train = dataset.n_pool * (validation.folds - 1) // validation.folds
-    return auto_space(dataset, n_train)
+    return auto_space(dataset, dataset.train_size(validation.folds))
 
 
 def _existing_study(

@@ -101,6 +101,7 @@ def trial_json(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> dict[str
         "state": trial.state.name,
         "values": dict(zip(_metric_names(study), trial.values or [], strict=False)),
         "metrics": record.metrics,
+        "metrics_sd": record.metrics_sd,  # cross-validated: the spread over folds
         **{m.cost_attr: record.cost(m) for m in cost_metrics()},
         "summary": record.summary,
         "feasible": all(v <= 0 for v in trial.constraints.values()),
