@@ -6,6 +6,9 @@ first used.
 Example::
 
     import nas
+    study = nas.search("studies/quickstart.yaml")       # a whole search, as `nas search`
+    print(nas.best(study).value)
+    nas.export(study, "best/")                           # a verified, deployable bundle
     space = nas.load_space("search_spaces/tiny.yaml")
     arch = nas.Architecture.from_json(open("search_spaces/architectures/mnist1d_cnn.json").read())
     model = nas.build_model(arch, input_shape=(1, 40), num_outputs=10)
@@ -35,6 +38,9 @@ __getattr__, __dir__ = lazy_exports(
         "load_space": "nas.space",
         "build_model": "nas.builder",
         "load": "nas.export",
+        "export": "nas.export",
+        "search": "nas.study",
+        "best": "nas.study",
         "Dataset": "nas.data",
         "load_dataset": "nas.data",
         "TrainConfig": "nas.config",
@@ -60,9 +66,12 @@ __all__ = [
     "TrainOptions",
     "TrainingError",
     "__version__",
+    "best",
     "build_model",
+    "export",
     "load",
     "load_dataset",
     "load_space",
+    "search",
     "train_architecture",
 ]

@@ -4,6 +4,7 @@ Everything above imports from here; this package imports nothing of nas above it
 heavy library.
 """
 
+from nas.base._cpus import available_cpus, cgroup_quota
 from nas.base._errors import (
     ArchitectureError,
     DataError,
@@ -30,10 +31,13 @@ from nas.base._plugins import (
     load_plugins,
 )
 from nas.base._registry import Registry
+from nas.base._text import count
+from nas.base._verbose import VERBOSE_ENV, set_verbose, verbose
 from nas.base._yaml import load_yaml, parse_yaml, read_text
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "VERBOSE_ENV",
     "ArchitectureError",
     "DataError",
     "ExportError",
@@ -45,9 +49,12 @@ __all__ = [
     "SearchSpaceError",
     "StorageError",
     "TrainingError",
+    "available_cpus",
     "build_config",
+    "cgroup_quota",
     "check_value",
     "config_to_dict",
+    "count",
     "lazy_exports",
     "load_entry_point_plugins",
     "load_plugins",
@@ -56,4 +63,6 @@ __all__ = [
     "option_specs",
     "parse_yaml",
     "read_text",
+    "set_verbose",
+    "verbose",
 ]

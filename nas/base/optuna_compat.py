@@ -56,6 +56,15 @@ def storage_of(study: Study) -> optuna.storages.BaseStorage:
     return _private(study, "_storage")
 
 
+def storage_url(study: Study) -> str | None:
+    """The SQLAlchemy URL of a study on an RDB store (None: another kind of storage).
+    Optuna wraps RDBStorage in a per-process cache whose backend holds the URL."""
+    storage = storage_of(study)
+    backend = getattr(storage, "_backend", storage)
+    url = getattr(backend, "url", None)
+    return url if isinstance(url, str) else None
+
+
 def set_trial_user_attr(study: Study, trial: FrozenTrial, key: str, value: Any) -> None:
     """Set a user attr of a trial a sampler sees only as a FrozenTrial (``after_trial``)."""
     storage_of(study).set_trial_user_attr(trial_id(trial), key, value)

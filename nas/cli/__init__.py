@@ -33,7 +33,9 @@ def main() -> None:
     except NASError as exc:
         if "--debug" in sys.argv:
             raise
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # the message is plain text: "[mysql]" in a pip hint is not rich markup
+        err_console.print("[bold red]error:[/] ", end="", highlight=False)
+        err_console.print(str(exc), highlight=False, soft_wrap=True, markup=False)
         sys.exit(2)
 
 

@@ -23,5 +23,12 @@ err_console = Console(stderr=True)
 @app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    verbose: bool = typer.Option(
+        False, "--verbose", help="Show Optuna's and Lightning's own log lines and warnings."
+    ),
 ) -> None:
     """Neural architecture search and hyperparameter tuning."""
+    if verbose:
+        from nas.base import set_verbose
+
+        set_verbose(True)

@@ -30,22 +30,19 @@ def storage_url(flag: str | None) -> str | None:
 
 
 def open_store(flag: str | None) -> tuple[optuna.storages.BaseStorage, str]:
-    """The store named by ``--storage`` (or the default) and its URL, password masked."""
+    """The existing store named by ``--storage`` (or the default) and its URL, password
+    masked. Read-only: a missing store is an error, nothing is created."""
     from nas.study import default_storage, mask_password, open_storage
 
     url = flag or default_storage()
-    return open_storage(url), mask_password(url)
+    return open_storage(url, create=False), mask_password(url)
 
 
 def quiet_libraries() -> None:
-    """We report each trial ourselves; Optuna's own log lines and the notices about the
-    experimental features we deliberately use (metric names, heartbeats) are noise here."""
-    import warnings
+    """We report each trial ourselves: Optuna's own lines only with ``nas --verbose``."""
+    from nas.study import quiet_optuna
 
-    import optuna
-
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    quiet_optuna()
 
 
 def has_best(study: optuna.Study) -> bool:

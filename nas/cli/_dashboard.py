@@ -42,8 +42,8 @@ def dashboard(
     store, masked = open_store(storage)
     url = storage or default_storage()
     directory = artifact_dir or artifact_dir_for(store, url)
-    if not directory.is_dir():
-        directory.mkdir(parents=True, exist_ok=True)
+    # read-only: a store whose trials wrote no files has no artifact folder, and gets none
+    artifacts = FileSystemArtifactStore(directory) if directory.is_dir() else None
     if host not in LOCAL_HOSTS:
         err_console.print(
             f"[bold yellow]warning:[/] optuna-dashboard has no authentication: anyone who can "
@@ -51,13 +51,12 @@ def dashboard(
             highlight=False,
         )
     console.print(
-        f"Serving {masked} (artifacts: {directory}) at http://{host}:{port}/ - Ctrl-C to stop",
+        f"Serving {masked} (artifacts: {directory if artifacts else 'none'}) at "
+        f"http://{host}:{port}/ - Ctrl-C to stop",
         highlight=False,
     )
     try:
-        optuna_dashboard.run_server(
-            store, host=host, port=port, artifact_store=FileSystemArtifactStore(directory)
-        )
+        optuna_dashboard.run_server(store, host=host, port=port, artifact_store=artifacts)
     except OSError as exc:
         raise NASError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
     except KeyboardInterrupt:

@@ -26,6 +26,8 @@ class RecipeOverrides:
     seed: int | None = None  # the study's seed: the sampler's and every trial's
     data: str | None = None  # the data (a recipe is optional with it: nas search --data)
     target: str | None = None  # tables: the column to predict
+    task: str | None = None  # classification or regression (None: the recipe's)
+    threads: int | None = None  # CPU threads per trial
 
     FLAGS: ClassVar[dict[str, str]] = {
         "n_trials": "--n-trials",
@@ -36,13 +38,17 @@ class RecipeOverrides:
         "seed": "--seed",
         "data": "--data",
         "target": "--target",
+        "task": "--task",
+        "threads": "--threads",
     }
     # what every worker gets (the storage travels in $NAS_STORAGE, so no password shows in a
     # process list; the launcher adds each worker's study name and share of trials)
-    WORKER_FIELDS: ClassVar[tuple[str, ...]] = ("sampler", "seed", "timeout", "data", "target")
+    WORKER_FIELDS: ClassVar[tuple[str, ...]] = (
+        "sampler", "seed", "timeout", "data", "target", "task", "threads"
+    )  # fmt: skip
     # what a resumed search needs to continue the same study the same way (not the budget)
     RESUME_FIELDS: ClassVar[tuple[str, ...]] = (
-        "storage", "study_name", "sampler", "seed", "data", "target"
+        "storage", "study_name", "sampler", "seed", "data", "target", "task", "threads"
     )  # fmt: skip
 
     def apply(self, recipe: StudyRecipe) -> StudyRecipe:
@@ -64,7 +70,14 @@ class RecipeOverrides:
             "storage": storage_url(self.storage),
             "study": self.study_name,
             "seed": self.seed,
+            "threads": self.threads,
+            "task": self.task,
         }
+        if self.task is not None:
+            from nas.data import TASKS
+
+            if self.task not in TASKS:
+                raise RecipeError(f"--task: {self.task!r}; expected one of {', '.join(TASKS)}")
         if self.sampler is not None:
             if self.sampler not in list_samplers():
                 raise RecipeError(
@@ -130,4 +143,4 @@ def load_recipe_with(recipe_file: Path | None, overrides: RecipeOverrides) -> St
         raise RecipeError(
             "give a recipe (STUDY.yaml), or --data FILE to search your data with none"
         )
-    return overrides.apply(auto_recipe(overrides.data, overrides.target))
+    return overrides.apply(auto_recipe(overrides.data, overrides.target, overrides.task))

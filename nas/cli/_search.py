@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 from pathlib import Path
@@ -31,6 +30,9 @@ def search(
         "Without a recipe, the space and everything else are derived from it.",
     ),
     target: str | None = typer.Option(None, "--target", help="Tables: the column to predict."),
+    task: str | None = typer.Option(
+        None, "--task", help="classification or regression (default: from the targets)."
+    ),
     n_trials: int | None = typer.Option(
         None, "--n-trials", min=1, help="Trials to add in this run."
     ),
@@ -43,8 +45,14 @@ def search(
         None, "--sampler", help=f"Sampler: {', '.join(list_samplers())}."
     ),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the sampler and trials."),
+    threads: int | None = typer.Option(
+        None, "--threads", min=1, help="CPU threads per trial (default 1; see the README)."
+    ),
     workers: int | None = typer.Option(
-        None, "--workers", min=1, help="Worker processes running trials at once."
+        None,
+        "--workers",
+        min=1,
+        help="Trials at once (default: one per CPU on a CPU-only machine; 1: in this process).",
     ),
     devices: str | None = typer.Option(
         None, "--devices", help="GPUs to use, e.g. 0,1: one per worker, round robin."
@@ -58,11 +66,22 @@ def search(
     nas search --data your.csv --target label  searches your data with no recipe.
     """
     overrides = RecipeOverrides(
-        n_trials, timeout, storage, study_name, sampler, seed, data=data, target=target
+        n_trials,
+        timeout,
+        storage,
+        study_name,
+        sampler,
+        seed,
+        data=data,
+        target=target,
+        task=task,
+        threads=threads,
     )
     launch = LaunchFlags(workers, devices, trials_per_gpu)
     recipe = load_recipe_with(recipe_file, overrides)
-    plan = _plan(launch, recipe) if launch.launches_workers else None
+    from nas.study import plan_search
+
+    plan = plan_search(recipe, launch.workers, launch.devices, launch.trials_per_gpu)
     from nas.study import prepare_search
 
     with console.status("loading data and opening the study store..."):
@@ -74,27 +93,8 @@ def search(
         from nas.study import INTERRUPTED_EXIT
 
         sys.exit(INTERRUPTED_EXIT)
-    _print_finished(prepared.recipe, outcome, named_store=storage is not None)
-
-
-def _plan(launch: LaunchFlags, recipe: StudyRecipe) -> WorkerPlan:
-    """The worker processes to start, checked against the store (SQLite serves few)."""
-    from nas.study import check_storage_for, default_storage, plan_workers
-
-    gpu_count = 0
-    if launch.devices is not None or launch.trials_per_gpu is not None:
-        import torch
-
-        gpu_count = torch.cuda.device_count()
-    plan = plan_workers(
-        launch.workers,
-        launch.devices.split(",") if launch.devices is not None else None,
-        launch.trials_per_gpu,
-        cpu_count=os.cpu_count() or 1,
-        gpu_count=gpu_count,
-    )
-    check_storage_for(plan, recipe.storage or default_storage())
-    return plan
+    resume = overrides.resume_argv(recipe_file, *launch.argv())
+    _print_finished(prepared.recipe, outcome, resume, named_store=storage is not None)
 
 
 def _print_header(prepared: PreparedSearch, plan: WorkerPlan | None) -> None:
@@ -128,16 +128,15 @@ def _print_header(prepared: PreparedSearch, plan: WorkerPlan | None) -> None:
         console.print(f"[bold]constraints[/] {r.constraints.limits()}", highlight=False)
     if plan is not None:
         gpus = sorted({d for d in plan.devices if d is not None})
-        console.print(
-            f"[bold]workers[/] {plan.n_workers}"
-            + (f" on GPU {','.join(gpus)}" if gpus else f", {plan.threads} CPU threads each"),
-            highlight=False,
-        )
+        where = f" on GPU {','.join(gpus)}" if gpus else f", {plan.threads} CPU thread(s) each"
+        why = " (one per CPU; --workers 1 runs the trials in this process)" if plan.auto else ""
+        console.print(f"[bold]workers[/] {plan.n_workers}{where}{why}", highlight=False)
 
 
 def _space_command(recipe: StudyRecipe) -> str:
     args = ["nas", "space", "--data", recipe.data]
     args += ["--target", recipe.target] if recipe.target else []
+    args += ["--task", recipe.task] if recipe.task != "auto" else []
     return shlex.join(args)
 
 
@@ -152,21 +151,31 @@ def _run(prepared: PreparedSearch, plan: WorkerPlan | None, worker_argv: list[st
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("{task.fields[running]}"),
         console=console,
         transient=True,
     )
-    task = progress.add_task("trials", total=prepared.recipe.n_trials)
+    task = progress.add_task("trials", total=prepared.recipe.n_trials, running="")
+    running: dict[int, str] = {}  # trial number -> its last epoch, as shown
 
     def on_trial(study: Any, trial: Any) -> None:
+        running.pop(trial.number, None)
         progress.console.print(trial_line(study, trial), highlight=False)
-        progress.advance(task)
+        progress.update(task, advance=1, running="  ".join(running.values()))
+
+    def on_epoch(number: int, done: int, total: int, metrics: Any) -> None:
+        of = f"/{total}" if total else ""
+        shown = "  ".join(f"{k} {v:.4g}" for k, v in metrics.items() if k in objectives)
+        running[number] = f"#{number} epoch {done}{of} {shown}".rstrip()
+        progress.update(task, running="  ".join(running.values()))
 
     def on_interrupt() -> None:
         progress.console.print(
             "[yellow]Stopping after the current batch (Ctrl-C again to abort now)...[/]"
         )
 
-    hooks = {"on_trial": on_trial, "on_interrupt": on_interrupt}
+    objectives = {o.metric for o in prepared.recipe.objectives}
+    hooks = {"on_trial": on_trial, "on_interrupt": on_interrupt, "on_epoch": on_epoch}
     with progress:
         if plan is None:
             return run_search(prepared.recipe, prepared=prepared, **hooks)
@@ -185,12 +194,27 @@ def _print_resume(prepared: PreparedSearch, outcome: SearchOutcome, resume: list
     )
 
 
-def _print_finished(recipe: StudyRecipe, outcome: SearchOutcome, *, named_store: bool) -> None:
+def _print_finished(
+    recipe: StudyRecipe, outcome: SearchOutcome, resume: list[str], *, named_store: bool
+) -> None:
+    """The last line: what ended the run, how to continue it, where to see the best."""
     # name the store in the hint unless `nas best` finds it by itself (default or env)
     from_recipe = recipe.storage is not None and recipe.storage != storage_url(None)
     store = f" --storage {shlex.quote(outcome.storage)}" if named_store or from_recipe else ""
+    best = f"nas best --study {shlex.quote(recipe.study)}{store}"
+    again, complete = shlex.join(resume), f"{outcome.n_complete} complete in the study"
+    if outcome.stopped == "timeout":
+        of = f" of {recipe.n_trials}" if recipe.n_trials is not None else ""
+        limit = f" ({recipe.timeout:g} s)" if recipe.timeout is not None else ""
+        console.print(
+            f"[yellow]Stopped by the timeout{limit}[/] after {outcome.new_trials}{of} trials "
+            f"({complete}). Continue the study with: [bold]{again}[/]  "
+            f"See the best with: [bold]{best}[/]",
+            highlight=False,
+        )
+        return
     console.print(
-        f"Finished {outcome.new_trials} trials ({outcome.n_complete} complete in the study). "
-        f"See the best with: [bold]nas best --study {shlex.quote(recipe.study)}{store}[/]",
+        f"Finished {outcome.new_trials} trials: n_trials reached ({complete}). "
+        f"Add more with: [bold]{again}[/]  See the best with: [bold]{best}[/]",
         highlight=False,
     )

@@ -13,6 +13,9 @@ def space(
         ..., "--data", help="Your data: .ts/.tsv, .csv/.parquet, .npz or an image folder."
     ),
     target: str | None = typer.Option(None, "--target", help="Tables: the column to predict."),
+    task: str | None = typer.Option(
+        None, "--task", help="classification or regression (default: from the targets)."
+    ),
 ) -> None:
     """Print the search space derived from the data (what `nas search --data` searches),
     as YAML to save, edit and pass as a recipe's space."""
@@ -21,7 +24,7 @@ def space(
     from nas.study import auto_recipe, plan_validation, search_space
 
     quiet_libraries()
-    recipe = auto_recipe(data, target)
+    recipe = auto_recipe(data, target, task)
     dataset = load_dataset(recipe.data, options=recipe.read_options())
     validation = plan_validation(recipe.validation, dataset)
     print(search_space(recipe, dataset, validation).text, end="")

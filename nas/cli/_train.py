@@ -80,11 +80,18 @@ def train(
         1, "--folds", min=1, help="K-fold cross-validation: train K times, print the mean."
     ),
     target: str | None = typer.Option(None, "--target", help="Tables: the column to predict."),
+    task: str = typer.Option(
+        "auto", "--task", help="classification, regression or auto (from the targets)."
+    ),
     unequal_length: str = typer.Option(
         "resample", "--unequal-length", help="Series of unequal length: resample, pad or error."
     ),
     accelerator: str = typer.Option("auto", "--accelerator", help="auto, cpu or gpu."),
+    threads: int = typer.Option(
+        1, "--threads", min=1, help="CPU threads (1 is fastest for small models under load)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-epoch progress."),
     plugin: list[str] = typer.Option(
         [], "--plugin", help="Module registering your own blocks etc. (repeatable)."
     ),
@@ -101,7 +108,13 @@ def train(
     if accelerator not in ("auto", "cpu", "gpu"):
         raise NASError(f"--accelerator: expected auto, cpu or gpu, got {accelerator!r}")
     load_plugins(plugin, where="--plugin", search_path=plugin_path or Path.cwd())
-    read = ReadOptions(val_fraction=val_fraction, target=target, unequal_length=unequal_length)
+    from nas.data import TASKS
+
+    if task not in TASKS:
+        raise NASError(f"--task: {task!r}; expected one of {', '.join(TASKS)}")
+    read = ReadOptions(
+        val_fraction=val_fraction, target=target, unequal_length=unequal_length, task=task
+    )
 
     @cache
     def dataset() -> Any:
@@ -119,7 +132,14 @@ def train(
     if not as_json:
         console.print(f"[bold]architecture[/] {arch.summary()}", highlight=False)
         console.print(f"[bold]data[/] {dataset().describe()}", highlight=False)
-    options = TrainOptions(seed=seed, epochs=epochs, max_time_s=max_time, accelerator=accelerator)
+    options = TrainOptions(
+        seed=seed,
+        epochs=epochs,
+        max_time_s=max_time,
+        accelerator=accelerator,
+        threads=threads,
+        progress=not quiet,
+    )
     sd: dict[str, float] = {}
     if folds > 1:
         results, models = train_folds(arch, dataset(), options, folds)

@@ -21,6 +21,9 @@ def worker(
     ),
     data: str | None = typer.Option(None, "--data", help="The data (a search without recipe)."),
     target: str | None = typer.Option(None, "--target", help="Tables: the column to predict."),
+    task: str | None = typer.Option(
+        None, "--task", help="classification or regression (default: from the targets)."
+    ),
     storage: str | None = typer.Option(
         None,
         "--storage",
@@ -38,6 +41,9 @@ def worker(
     study_name: str | None = typer.Option(None, "--study-name", help="Study name in the store."),
     sampler: str | None = typer.Option(None, "--sampler", help="Override the recipe's sampler."),
     seed: int | None = typer.Option(None, "--seed", help="The study's seed."),
+    threads: int | None = typer.Option(
+        None, "--threads", min=1, help="CPU threads per trial (default 1; see the README)."
+    ),
     worker_index: int | None = typer.Option(
         None, "--worker-index", min=0, help="Distinct per worker (default: from host and pid)."
     ),
@@ -59,7 +65,16 @@ def worker(
     )
 
     overrides = RecipeOverrides(
-        n_trials, timeout, storage, study_name, sampler, seed, data=data, target=target
+        n_trials,
+        timeout,
+        storage,
+        study_name,
+        sampler,
+        seed,
+        data=data,
+        target=target,
+        task=task,
+        threads=threads,
     )
     recipe = load_recipe_with(recipe_file, overrides)
     index = worker_index if worker_index is not None else unnamed_worker()

@@ -11,7 +11,7 @@ from nas.data._dataset import (
     make_dataset,
 )
 from nas.data._load import load_dataset
-from nas.data._options import UNEQUAL_LENGTH_POLICIES, ReadOptions
+from nas.data._options import TASKS, UNEQUAL_LENGTH_POLICIES, ReadOptions
 from nas.data._readers import READERS, is_data_file, list_readers, register_reader
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_SPLIT_SEED",
     "DEFAULT_VAL_FRACTION",
     "READERS",
+    "TASKS",
     "UNEQUAL_LENGTH_POLICIES",
     "Dataset",
     "ReadOptions",

@@ -9,7 +9,7 @@ import numpy as np
 
 from nas.base import DataError
 from nas.data._dataset import split_holdout, task_of
-from nas.data._options import UNEQUAL_LENGTH_POLICIES, ReadOptions
+from nas.data._options import TASKS, UNEQUAL_LENGTH_POLICIES, ReadOptions
 
 
 def encode_labels(
@@ -40,6 +40,71 @@ def _label_order(labels: np.ndarray):  # type: ignore[no-untyped-def]
 def is_classification_labels(y: np.ndarray) -> bool:
     """Strings, booleans and integers are class labels; floats are regression targets."""
     return not np.issubdtype(np.asarray(y).dtype, np.floating)
+
+
+MAX_AUTO_CLASSES = 100  # more distinct integer labels than this: ask, do not guess
+MAX_CLASS_LOOKALIKES = 20  # whole-number floats with at most this many values look like labels
+
+
+def targets(
+    ys: Sequence[np.ndarray], task: str, source: str
+) -> tuple[list[np.ndarray], tuple[str, ...] | None, str | None]:
+    """The targets of every split, checked and converted for ``task``.
+
+    ``auto`` decides by the values and refuses to guess where a user could mean either:
+    strings and booleans are class labels; integers are class labels unless there are more
+    than ``MAX_AUTO_CLASSES`` of them; floats are regression targets unless every value is
+    a whole number and there are at most ``MAX_CLASS_LOOKALIKES`` of them (labels saved as
+    floats). Class labels become ``0..K-1`` (``encode_labels``).
+
+    Returns:
+        The converted arrays; the class names (None for regression, and for labels that
+        already were ``0..K-1``); a note saying what was done (None: nothing to say).
+
+    Raises:
+        DataError: the task is ambiguous (the message says how to settle it) or the targets
+            cannot serve it.
+    """
+    if task not in TASKS:
+        raise DataError(f"task: {task!r}; expected one of {', '.join(TASKS)}")
+    joined = np.concatenate([np.asarray(y).reshape(len(y), -1)[:, 0] for y in ys])
+    numeric = np.issubdtype(joined.dtype, np.number) and joined.dtype != np.bool_
+    if task == "auto":
+        task = _guess_task(joined, numeric, source)
+    if task == "regression":
+        if not numeric:
+            raise DataError(
+                f"{source}: task regression needs numeric targets; got {joined.dtype} values "
+                f"such as {joined[0]!r}"
+            )
+        return [np.asarray(y, np.float32) for y in ys], None, None
+    encoded, names = encode_labels(ys, source)
+    identity = numeric and [float(n) for n in names] == list(range(len(names)))
+    if identity:
+        return encoded, None, None
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return encoded, names, f"class labels {{{shown}}} mapped to outputs 0..{len(names) - 1}"
+
+
+def _guess_task(values: np.ndarray, numeric: bool, source: str) -> str:
+    settle = "say task: classification or task: regression (--task) to choose"
+    if not numeric:
+        return "classification"
+    distinct = np.unique(values)
+    if np.issubdtype(values.dtype, np.integer):
+        if len(distinct) > MAX_AUTO_CLASSES:
+            raise DataError(
+                f"{source}: the target has {len(distinct)} distinct whole numbers: class labels "
+                f"or a quantity to predict? {settle}"
+            )
+        return "classification"
+    if len(distinct) <= MAX_CLASS_LOOKALIKES and np.all(np.mod(distinct, 1) == 0):
+        shown = ", ".join(f"{v:g}" for v in distinct[:6]) + (", ..." if len(distinct) > 6 else "")
+        raise DataError(
+            f"{source}: the target holds floats that are all whole numbers ({shown}): class "
+            f"labels saved as floats, or values to predict? {settle}"
+        )
+    return "regression"
 
 
 def equal_length(

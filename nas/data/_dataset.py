@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from nas.base import DataError
+from nas.base import DataError, count
 
 Task = Literal["classification", "regression"]
 Kind = Literal["signal", "image", "table"]
@@ -61,7 +61,8 @@ class Dataset:
         """One line: name, task, sizes and shape."""
         return (
             f"{self.name}: {self.task}, {len(self.x_train)} train / {len(self.x_val)} val / "
-            f"{len(self.x_test)} test, input {self.input_shape}, {self.num_outputs} outputs"
+            f"{len(self.x_test)} test, input {self.input_shape}, "
+            f"{count(self.num_outputs, 'output')}"
         )
 
     def train_size(self, folds: int = 1) -> int:

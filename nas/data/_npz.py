@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from nas.base import DataError
+from nas.data._convert import targets
 from nas.data._dataset import Dataset, make_dataset
 from nas.data._options import ReadOptions
 from nas.data._readers import register_reader
@@ -61,8 +62,6 @@ def _check_pair(x: np.ndarray, y: np.ndarray, split: str, source: str) -> None:
             raise DataError(
                 f"{source}: y_{split} holds integer class labels, so it must be (N,), got {y.shape}"
             )
-        if y.min() < 0:
-            raise DataError(f"{source}: y_{split} has negative class labels; expected 0..K-1")
     elif np.issubdtype(y.dtype, np.floating):
         if not np.isfinite(y).all():
             raise DataError(f"{source}: y_{split} contains NaN or inf")
@@ -120,6 +119,15 @@ def load_npz(path: str | Path, options: ReadOptions) -> Dataset:
                 f"{source}: y_{split} ({arrays[f'y_{split}'].dtype}, {arrays[f'y_{split}'].shape}) "
                 f"does not match y_train ({arrays['y_train'].dtype}, {arrays['y_train'].shape})"
             )
+    ys = [arrays[f"y_{split}"] for split in splits]
+    if arrays["y_train"].ndim == 2:  # (N, K) float targets: K regression outputs
+        if options.task == "classification":
+            raise DataError(f"{source}: y_train has shape {arrays['y_train'].shape}; class "
+                            "labels are one per sample, (N,)")  # fmt: skip
+        ys, classes, note = [np.asarray(y, np.float32) for y in ys], None, None
+    else:
+        ys, classes, note = targets(ys, options.task, source)
+    arrays.update({f"y_{split}": y for split, y in zip(splits, ys, strict=True)})
     return make_dataset(
         Path(source).stem,
         arrays["x_train"],
@@ -130,4 +138,6 @@ def load_npz(path: str | Path, options: ReadOptions) -> Dataset:
         y_val=arrays.get("y_val"),
         val_fraction=options.val_fraction,
         split_seed=options.split_seed,
+        classes=classes,
+        notes=(note,) if note else (),
     )

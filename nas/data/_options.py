@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from nas.data._dataset import DEFAULT_SPLIT_SEED, DEFAULT_VAL_FRACTION
 
 UNEQUAL_LENGTH_POLICIES = ("resample", "pad", "error")
+TASKS = ("auto", "classification", "regression")  # what the targets are (see ReadOptions.task)
 DEFAULT_TEST_FRACTION = 0.2  # held out as test when a file brings no test split of its own
 
 
@@ -21,3 +22,6 @@ class ReadOptions:
     # interpolation), "pad" with zeros at the end, or "error"
     unequal_length: str = "resample"
     test_fraction: float = DEFAULT_TEST_FRACTION
+    # "classification", "regression", or "auto": decided by the targets' values, refusing
+    # to guess where either is plausible (nas.data._convert.targets)
+    task: str = "auto"

@@ -16,13 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from nas.base import DataError
-from nas.data._convert import (
-    encode_labels,
-    equal_length,
-    hold_out_test,
-    is_classification_labels,
-    standardize,
-)
+from nas.data._convert import equal_length, hold_out_test, standardize, targets
 from nas.data._dataset import Dataset, make_dataset
 from nas.data._options import ReadOptions
 from nas.data._readers import check_exists, register_reader, require
@@ -99,11 +93,8 @@ def load_series(path: str, options: ReadOptions) -> Dataset:
     notes: list[str] = []
     x, note = equal_length([*x_train, *x_test], options.unequal_length, str(path))
     notes += [note] if note else []
-    classes = None
-    if is_classification_labels(y_train):
-        (y_train, y_test), classes = encode_labels([y_train, y_test], str(path))
-    else:
-        y_train, y_test = y_train.astype(np.float32), y_test.astype(np.float32)
+    (y_train, y_test), classes, note = targets([y_train, y_test], options.task, str(path))
+    notes += [note] if note else []
     xs_train, xs_test = x[: len(x_train)], x[len(x_train) :]
     if test_path is None:
         xs_train, y_train, xs_test, y_test, note = hold_out_test(xs_train, y_train, options)

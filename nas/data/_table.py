@@ -17,12 +17,7 @@ from typing import Any
 import numpy as np
 
 from nas.base import DataError
-from nas.data._convert import (
-    encode_labels,
-    is_classification_labels,
-    split_test,
-    standardize,
-)
+from nas.data._convert import split_test, standardize, targets
 from nas.data._dataset import Dataset, make_dataset
 from nas.data._options import ReadOptions
 from nas.data._readers import check_exists, register_reader, require
@@ -78,20 +73,18 @@ def load_table(path: str, options: ReadOptions) -> Dataset:
         test_frame = _read(test_path)
         if list(test_frame.columns) != list(frame.columns):
             raise DataError(f"{test_path}: columns differ from {source}'s")
-        frame = frame._append(test_frame, ignore_index=True)
+        pd = require("pandas", "tables", str(source))
+        frame = pd.concat([frame, test_frame], ignore_index=True)
     if frame[target].isna().any():
         raise DataError(f"{source}: target column {target!r} has missing values")
     features, one_hot = _features(frame, target, source)
     x = features.to_numpy()[:, None, :]  # (N, 1, F): one row of F features
     y = frame[target].to_numpy()
-    classes = None
-    if is_classification_labels(y):
-        (y,), classes = encode_labels([y], str(source))
-    else:
-        y = y.astype(np.float32)
+    (y,), classes, label_note = targets([y], options.task, f"{source}: column {target!r}")
     x_train, y_train, x_test, y_test, notes = split_test(
         x, y, n_train if test_path is not None else None, options
     )
+    notes += [label_note] if label_note else []
     x_train, x_test, scaling = standardize(x_train, x_test, per="feature")
     scaling["columns"] = [str(c) for c in features.columns]
     preprocessing = {"standardize": scaling, "one_hot": one_hot}

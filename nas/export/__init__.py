@@ -22,6 +22,7 @@ __getattr__, __dir__ = lazy_exports(
             "nas.export._bundle",
         ),
         "standalone_source": "nas.export._codegen",
+        "export": "nas.export._api",
         **dict.fromkeys(
             (
                 "ExportRequest",
@@ -51,6 +52,7 @@ __all__ = [
     "check_formats",
     "check_not_collapsed",
     "check_request",
+    "export",
     "export_onnx",
     "export_trial",
     "fold_ensemble",

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from nas.arch import Architecture
-from nas.base import ExportError, load_plugins
+from nas.base import ExportError, count, load_plugins
 from nas.builder import NASNet, build_model, measure_latency_ms
 from nas.data import Dataset
 from nas.export._formats import FORMATS, check_parity
@@ -90,7 +90,7 @@ Model: {source.get("model") or ("retrained" if source["retrained"] else "search 
 | | |
 | --- | --- |
 | data | {info.data} |
-| task | {info.task}, input {tuple(info.input_shape)}, {info.num_outputs} outputs |
+| task | {info.task}, input {tuple(info.input_shape)}, {count(info.num_outputs, "output")} |
 {metric_rows}
 {test_rows}
 | parameters | {info.n_params:,} |

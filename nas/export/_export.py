@@ -21,6 +21,7 @@ from nas.study import (
     StudyRecipe,
     StudyRecord,
     TrialRecord,
+    absolute_url,
     mask_password,
     open_storage,
     retrain_command,
@@ -50,8 +51,8 @@ class ExportRequest:
 def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.FrozenTrial]:
     """Export the requested trial to ``request.out``."""
     check_request(request)
-    url = mask_password(request.storage)
-    study = select_study(open_storage(request.storage), request.study, url)
+    url = mask_password(absolute_url(request.storage))
+    study = select_study(open_storage(request.storage, create=False), request.study, url)
     trial = select_trial(study, number=request.trial, pick=request.pick)
     record = TrialRecord.read(trial)
     recipe = _recipe(study)  # imports the study's plugins before its architecture is read

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from nas.base import count
 from nas.space._loader import parse_space
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def auto_space_doc(data: Dataset, n_train: int | None = None) -> dict[str, Any]:
         "name": f"auto-{data.name}",
         "description": (
             f"derived by nas from {data.name}: {data.kind} {shape}, {data.task} "
-            f"({data.num_outputs} outputs), {n_train} training samples"
+            f"({count(data.num_outputs, 'output')}), {n_train} training samples"
         ),
         "stages": stages,
         "readout": readout,

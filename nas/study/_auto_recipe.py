@@ -21,7 +21,9 @@ AUTO_SAMPLER = {"name": "tpe", "options": {"n_startup_trials": 8, "multivariate"
 AUTO_PRUNER = {"name": "median", "options": {"n_startup_trials": 4, "n_warmup_steps": 0}}
 
 
-def auto_recipe_doc(data: str, target: str | None = None) -> dict[str, Any]:
+def auto_recipe_doc(
+    data: str, target: str | None = None, task: str | None = None
+) -> dict[str, Any]:
     """The recipe mapping for ``data`` (a file, folder or dataset name)."""
     name = Path(data.rstrip("/")).stem.removesuffix("_TRAIN") or "nas"
     doc: dict[str, Any] = {
@@ -36,9 +38,11 @@ def auto_recipe_doc(data: str, target: str | None = None) -> dict[str, Any]:
     }
     if target is not None:
         doc["target"] = target
+    if task is not None:
+        doc["task"] = task
     return doc
 
 
-def auto_recipe(data: str, target: str | None = None) -> StudyRecipe:
+def auto_recipe(data: str, target: str | None = None, task: str | None = None) -> StudyRecipe:
     """The validated recipe of ``nas search --data DATA`` (paths relative to the cwd)."""
-    return parse_recipe(auto_recipe_doc(data, target), "--data", base=Path.cwd())
+    return parse_recipe(auto_recipe_doc(data, target, task), "--data", base=Path.cwd())

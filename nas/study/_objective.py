@@ -13,7 +13,7 @@ import logging
 import math
 import os
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +61,7 @@ class TrialSettings:
     seed: int  # trial seed = seed + trial number (a retried trial's: of the one it re-runs)
     precision: str | None = None  # None: bf16-mixed on GPUs that support it, else 32-true
     folds: int = 1  # 1: train on the holdout split; K > 1: K-fold cross-validation
+    threads: int = 1  # CPU intra-op threads per trial
 
 
 def library_versions() -> dict[str, str]:
@@ -89,9 +90,12 @@ class TrialObjective:
         settings: TrialSettings,
         interrupt: GracefulInterrupt | None = None,
         artifacts: TrialArtifacts | None = None,
+        *,
+        on_epoch: Callable[[int, int, int, Mapping[str, float]], None] | None = None,
     ) -> None:
+        """``on_epoch(trial number, epochs done, planned, val metrics)`` sees each epoch."""
         self.space, self.dataset, self.settings = space, dataset, settings
-        self.interrupt, self.artifacts = interrupt, artifacts
+        self.interrupt, self.artifacts, self.on_epoch = interrupt, artifacts, on_epoch
         self._provenance: dict[str, Any] = {
             "versions": library_versions(),
             "worker": worker_label(),
@@ -173,7 +177,13 @@ class TrialObjective:
         from nas.training import TrainOptions, train_architecture
 
         s = self.settings
-        options = TrainOptions(seed=seed, max_time_s=s.trial_timeout, precision=s.precision)
+        options = TrainOptions(
+            seed=seed,
+            max_time_s=s.trial_timeout,
+            precision=s.precision,
+            threads=s.threads,
+            progress=False,
+        )
         try:
             if s.folds > 1:
                 report = s.objectives[0].metric if prunes(s.objectives) else None
@@ -201,6 +211,11 @@ class TrialObjective:
         callbacks: list[Any] = []
         if self.interrupt is not None:
             callbacks.append(StopOnInterrupt(self.interrupt))
+        if self.on_epoch is not None:
+            from nas.training import EpochProgress
+
+            hook, number = self.on_epoch, trial.number
+            callbacks.append(EpochProgress(lambda done, total, m: hook(number, done, total, m)))
         if per_epoch and prunes(self.settings.objectives):
             from optuna_integration import PyTorchLightningPruningCallback
 
@@ -224,6 +239,7 @@ class TrialObjective:
             stopped=result.stopped,
             device=result.device,
             precision=result.precision,
+            threads=result.threads,
             metrics=result.metrics,
             history=result.history,
         )

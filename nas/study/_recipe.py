@@ -32,7 +32,7 @@ from nas.base import (
     read_text,
 )
 from nas.config import DIRECTIONS, METRICS, primary_metric
-from nas.data import UNEQUAL_LENGTH_POLICIES, ReadOptions, is_data_file
+from nas.data import TASKS, UNEQUAL_LENGTH_POLICIES, ReadOptions, is_data_file
 from nas.samplers import list_samplers
 from nas.space import AUTO
 from nas.study._pruners import list_pruners
@@ -80,6 +80,11 @@ class _Settings:
         "series of unequal length: resample to the longest, pad with zeros, or error",
         choices=UNEQUAL_LENGTH_POLICIES,
     )
+    task: str = option(
+        "auto",
+        "what the targets are; auto: decided by their values, asking where either is plausible",
+        choices=TASKS,
+    )
     val_fraction: float = option(
         0.2, "share of training data held out for validation", low=0.01, high=0.9
     )
@@ -106,6 +111,14 @@ class _Settings:
     )
     storage: str | None = option(
         None, "SQLAlchemy URL; default sqlite:///studies/nas.db", kind=str, nullable=True
+    )
+    threads: int = option(1, "CPU threads per trial (one pays off for small models)", low=1)
+    workers: int | None = option(
+        None,
+        "trials at once on this machine; null: one per CPU on a CPU-only machine, else 1",
+        kind=int,
+        low=1,
+        nullable=True,
     )
 
 
@@ -134,6 +147,9 @@ class StudyRecipe:
     validation: ValidationSettings = field(default_factory=ValidationSettings)
     target: str | None = None  # tables: the column to predict
     unequal_length: str = "resample"  # series of unequal length: resample, pad or error
+    task: str = "auto"  # classification, regression, or auto (decided by the targets)
+    threads: int = 1  # CPU intra-op threads per trial
+    workers: int | None = None  # trials at once on this machine (None: chosen by nas search)
     source: str = "<memory>"
 
     @property
@@ -147,6 +163,7 @@ class StudyRecipe:
             val_fraction=self.holdout_fraction,
             target=self.target,
             unequal_length=self.unequal_length,
+            task=self.task,
         )
 
     @property
@@ -179,6 +196,9 @@ class StudyRecipe:
             "validation": config_to_dict(self.validation),
             "target": self.target,
             "unequal_length": self.unequal_length,
+            "task": self.task,
+            "threads": self.threads,
+            "workers": self.workers,
         }
 
 
@@ -255,6 +275,9 @@ def parse_recipe(
         validation=validation,
         target=settings.target,
         unequal_length=settings.unequal_length,
+        task=settings.task,
+        threads=settings.threads,
+        workers=settings.workers,
         source=source,
     )
 

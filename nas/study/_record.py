@@ -58,6 +58,7 @@ class TrialRecord:
     stopped: str | None = None  # "completed", "early_stopping" or "time_limit"
     device: str | None = None
     precision: str | None = None
+    threads: int | None = None  # CPU intra-op threads it trained with
     fail_reason: str | None = None  # why it did not complete
     artifacts: dict[str, str] = field(default_factory=dict)  # {"diagram": id, "weights": id}
     artifact_error: str | None = None  # why its artifacts could not be written

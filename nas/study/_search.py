@@ -11,7 +11,7 @@ with a seed stream of its own, and crashed trials are failed and retried (see _r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from nas.study._artifacts import TrialArtifacts
 
 TrialHook = Callable[["optuna.Study", "optuna.trial.FrozenTrial"], None]
+# (trial number, epochs done, epochs planned, validation metrics) of the running trial
+EpochHook = Callable[[int, int, int, "Mapping[str, float]"], None]
 
 
 def finished_states() -> tuple[optuna.trial.TrialState, ...]:
@@ -50,6 +52,7 @@ class SearchOutcome:
     new_trials: int  # trials this run finished (any state)
     interrupted: bool
     n_complete: int  # complete trials in the whole study
+    stopped: str = "n_trials"  # what ended the run: "n_trials", "timeout" or "interrupted"
 
 
 @dataclass(frozen=True)
@@ -69,12 +72,20 @@ class PreparedSearch:
         from optuna.trial import TrialState
 
         complete = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+        n_trials = self.recipe.n_trials
+        if interrupted:
+            stopped = "interrupted"
+        elif n_trials is None or (self.recipe.timeout is not None and new_trials < n_trials):
+            stopped = "timeout"
+        else:
+            stopped = "n_trials"
         return SearchOutcome(
             self.recipe.study,
             mask_password(self.storage_url),
             new_trials,
             interrupted,
             len(complete),
+            stopped,
         )
 
 
@@ -209,6 +220,7 @@ def run_search(
     *,
     on_trial: TrialHook | None = None,
     on_interrupt: Callable[[], None] | None = None,
+    on_epoch: EpochHook | None = None,
     prepared: PreparedSearch | None = None,
     study_total: int | None = None,
 ) -> SearchOutcome:
@@ -234,13 +246,16 @@ def run_search(
         recipe.seed,
         recipe.precision,
         folds=prepared.validation.folds,
+        threads=recipe.threads,
     )
     n_trials, callbacks = _budget(study, recipe.n_trials, study_total)
     ran: list[int] = []
     interrupted = False
     artifacts = _artifacts(prepared)
     with GracefulInterrupt(on_first=on_interrupt) as interrupt:
-        objective = TrialObjective(prepared.space, prepared.dataset, settings, interrupt, artifacts)
+        objective = TrialObjective(
+            prepared.space, prepared.dataset, settings, interrupt, artifacts, on_epoch=on_epoch
+        )
 
         def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
             ran.append(trial.number)

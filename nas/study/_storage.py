@@ -49,30 +49,47 @@ def sqlite_file(url: str) -> str | None:
     return path if path and path != ":memory:" else None
 
 
+def absolute_url(url: str) -> str:
+    """``url`` with a relative SQLite path made absolute, so that it works from any folder
+    (model cards and printed commands outlive the working directory)."""
+    path = sqlite_file(url)
+    if path is None or Path(path).is_absolute():
+        return url
+    return SQLITE_PREFIX + str(Path(path).resolve())
+
+
 def mask_password(url: str) -> str:
     """The URL with any password replaced by ``***``."""
     return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
 
 
-def open_storage(url: str, recovery: RecoverySettings | None = None) -> optuna.storages.RDBStorage:
-    """Open (creating if needed) the study store at ``url``.
+def open_storage(
+    url: str, recovery: RecoverySettings | None = None, *, create: bool = True
+) -> optuna.storages.RDBStorage:
+    """Open the study store at ``url``, creating it if ``create``.
 
     Args:
         url: SQLAlchemy URL.
         recovery: turn on heartbeats and the retry of crashed trials (searches and workers);
             None for read-only use (``nas best``, ``nas export``, the dashboard).
+        create: create the file, its folder and the tables when missing (searches and
+            workers). Read-only commands pass False: a missing store is an error, and
+            nothing is written.
 
     Raises:
-        StorageError: the URL is malformed, its driver is missing, or the server refuses.
+        StorageError: the URL is malformed, its driver is missing, the server refuses, or
+            (``create=False``) no store exists there.
     """
 
     engine_kwargs: dict = {}
     path = sqlite_file(url)
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        _use_wal(path)
     if url.startswith(SQLITE_PREFIX):
         engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+    if not create:
+        _check_exists(url, path, engine_kwargs)
+    elif path is not None:
+        _make_folder(path)
+        _use_wal(path)
     options: dict = {}
     if recovery is not None:
         from nas.study._recovery import storage_options
@@ -116,6 +133,48 @@ def _create(url: str, engine_kwargs: dict, options: dict) -> optuna.storages.RDB
                 raise
             time.sleep(0.2 * (attempt + 1) + random.random() * 0.2)
     raise AssertionError("unreachable")
+
+
+def _make_folder(path: str) -> None:
+    folder = Path(path).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            f"cannot create the folder of SQLite store {path}: {exc.strerror or exc}"
+        ) from None
+
+
+OPTUNA_TABLE = "studies"  # present in every Optuna RDB store
+
+
+def _check_exists(url: str, path: str | None, engine_kwargs: dict) -> None:
+    """Raise unless ``url`` holds an Optuna store, without creating or changing anything."""
+    missing = (
+        f"no study store at {mask_password(url)}; run `nas search` first, or name the store "
+        f"with --storage URL (or ${STORAGE_ENV})"
+    )
+    if path is not None and not Path(path).is_file():
+        raise StorageError(missing)
+    if url.startswith(SQLITE_PREFIX) and path is None:  # in-memory: always empty
+        raise StorageError(missing)
+    try:
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(url, **engine_kwargs)
+        try:
+            found = sqlalchemy.inspect(engine).has_table(OPTUNA_TABLE)
+        finally:
+            engine.dispose()
+    except ImportError:
+        return  # the driver is missing: opening says so, with the pip extra to install
+    except Exception as exc:  # SQLAlchemy raises several unrelated types for bad URLs
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise StorageError(
+            f"cannot open storage {mask_password(url)}: {mask_password(reason)}"
+        ) from None
+    if not found:
+        raise StorageError(missing)
 
 
 def _use_wal(path: str) -> None:

@@ -130,7 +130,13 @@ def retrain_command(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> str
         args += ["--target", recipe.target]
     if recipe.unequal_length != ReadOptions().unequal_length:
         args += ["--unequal-length", recipe.unequal_length]
-    args += ["--seed", str(TrialRecord.read(trial).seed), "--test"]
+    if recipe.task != ReadOptions().task:
+        args += ["--task", recipe.task]
+    trial_record = TrialRecord.read(trial)
+    args += ["--seed", str(trial_record.seed)]
+    if trial_record.threads and trial_record.threads > 1:
+        args += ["--threads", str(trial_record.threads)]
+    args += ["--test"]
     for plugin in recipe.plugins:
         args += ["--plugin", plugin]
     if recipe.plugins and recipe.plugin_path:

@@ -7,8 +7,9 @@ machine: the storage hands out trial numbers atomically, so no coordinator is ne
 
 GPUs: ``--devices 0,1`` gives each worker one GPU through ``CUDA_VISIBLE_DEVICES`` (round
 robin); ``--trials-per-gpu K`` runs K workers per GPU, which pays off for small models
-that leave a GPU mostly idle. CPU threads are divided among the workers so N workers do
-not oversubscribe the cores.
+that leave a GPU mostly idle. Each trial trains with the recipe's ``threads`` CPU threads
+(one by default), so parallelism comes from the number of workers: on a CPU-only machine
+with no ``--workers`` and no recipe ``workers:``, one per allowed CPU.
 
 Ctrl-C: the workers run in process groups of their own, so the terminal's Ctrl-C reaches
 only this process, which passes each press on: the first stops every worker's running
@@ -27,11 +28,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from nas.base import NASError, RecipeError
-from nas.study._search import PreparedSearch, SearchOutcome, TrialHook, finished_states
+from nas.study._search import (
+    EpochHook,
+    PreparedSearch,
+    SearchOutcome,
+    TrialHook,
+    finished_states,
+)
 from nas.study._storage import STORAGE_ENV, mask_password, sqlite_file
 
 if TYPE_CHECKING:
     import optuna
+
+    from nas.study._recipe import StudyRecipe
 
 SQLITE_MAX_WORKERS = 8  # beyond this, writers queue on SQLite's single lock: use PostgreSQL
 POLL_S = 1.0  # how often the launcher looks for finished trials
@@ -45,6 +54,12 @@ class WorkerPlan:
 
     devices: tuple[str | None, ...]  # per worker: its CUDA_VISIBLE_DEVICES (None: inherited)
     threads: int  # CPU threads per worker
+    auto: bool = False  # chosen by nas search (no --workers, no recipe workers:)
+
+    @property
+    def in_process(self) -> bool:
+        """One CPU worker: run the trials in this process (no worker start-up)."""
+        return self.devices == (None,)
 
     @property
     def n_workers(self) -> int:
@@ -58,11 +73,20 @@ def plan_workers(
     *,
     cpu_count: int,
     gpu_count: int,
+    threads: int = 1,
+    n_trials: int | None = None,
+    storage_url: str | None = None,
 ) -> WorkerPlan:
     """Turn ``--workers``, ``--devices`` and ``--trials-per-gpu`` into one plan.
 
     ``--devices`` without ``--workers`` means ``len(devices) * trials_per_gpu`` workers;
-    ``--trials-per-gpu`` without ``--devices`` uses every visible GPU.
+    ``--trials-per-gpu`` without ``--devices`` uses every visible GPU. With none of them
+    (``workers`` None), a CPU-only machine runs one worker per ``threads`` of its
+    ``cpu_count`` allowed CPUs (at most ``n_trials``, at most what the store serves; see
+    :func:`auto_workers`); a machine with a GPU runs one trial at a time on it.
+
+    Args:
+        threads: CPU threads each trial trains with (the recipe's ``threads``).
     """
     if devices is not None:
         devices = [d.strip() for d in devices]
@@ -83,8 +107,9 @@ def plan_workers(
             raise RecipeError("--trials-per-gpu: no GPU is visible here; on CPU use --workers N")
         devices = [str(i) for i in range(gpu_count)]
     if devices is None:
-        n = workers or 1
-        return WorkerPlan((None,) * n, threads=max(1, cpu_count // n))
+        if workers is None:
+            workers = auto_workers(cpu_count, gpu_count, threads, n_trials, storage_url)
+        return WorkerPlan((None,) * workers, threads=threads, auto=workers > 1)
     per_gpu = trials_per_gpu or 1
     n = len(devices) * per_gpu
     if workers is not None and workers != n:
@@ -92,7 +117,64 @@ def plan_workers(
             f"--workers {workers} does not match {len(devices)} GPU(s) x --trials-per-gpu "
             f"{per_gpu} = {n} workers; give --workers or --devices/--trials-per-gpu"
         )
-    return WorkerPlan(tuple(devices[i % len(devices)] for i in range(n)), max(1, cpu_count // n))
+    return WorkerPlan(tuple(devices[i % len(devices)] for i in range(n)), threads=threads)
+
+
+def auto_workers(
+    cpu_count: int,
+    gpu_count: int,
+    threads: int,
+    n_trials: int | None,
+    storage_url: str | None,
+) -> int:
+    """How many trials ``nas search`` runs at once when nothing says: one per ``threads``
+    allowed CPUs on a CPU-only machine (``benchmarks/threads.py``: two one-thread workers
+    beat one two-thread process idle and under load), capped by ``n_trials`` and by what the
+    store serves (SQLite: ``SQLITE_MAX_WORKERS``; in-memory SQLite: one process only).
+    With a GPU, one trial at a time (``--trials-per-gpu`` says otherwise)."""
+    if gpu_count > 0:
+        return 1
+    n = max(1, cpu_count // max(1, threads))
+    if n_trials is not None:
+        n = min(n, n_trials)
+    if storage_url is not None and storage_url.startswith("sqlite"):
+        n = min(n, SQLITE_MAX_WORKERS if sqlite_file(storage_url) is not None else 1)
+    return n
+
+
+def plan_search(
+    recipe: StudyRecipe,
+    workers: int | None = None,
+    devices: str | None = None,
+    trials_per_gpu: int | None = None,
+) -> WorkerPlan | None:
+    """The worker processes a search starts (None: its trials run in this process), from
+    ``--workers`` (else the recipe's ``workers``, else :func:`auto_workers`), ``--devices``
+    and ``--trials-per-gpu``, checked against the store (SQLite serves few)."""
+    from nas.base import available_cpus
+    from nas.study._storage import default_storage
+
+    gpu_count = 0
+    workers = workers or recipe.workers
+    if workers is None or devices is not None or trials_per_gpu is not None:
+        import torch
+
+        gpu_count = torch.cuda.device_count()
+    store = recipe.storage or default_storage()
+    plan = plan_workers(
+        workers,
+        devices.split(",") if devices is not None else None,
+        trials_per_gpu,
+        cpu_count=available_cpus(),
+        gpu_count=gpu_count,
+        threads=recipe.threads,
+        n_trials=recipe.n_trials,
+        storage_url=store,
+    )
+    if plan.in_process:
+        return None
+    check_storage_for(plan, store)
+    return plan
 
 
 def check_storage_for(plan: WorkerPlan, storage_url: str) -> None:
@@ -119,6 +201,7 @@ def launch_workers(
     *,
     on_trial: TrialHook | None = None,
     on_interrupt: Callable[[], None] | None = None,
+    on_epoch: EpochHook | None = None,
 ) -> SearchOutcome:
     """Run ``prepared``'s trials in ``plan.n_workers`` ``nas worker`` processes.
 
@@ -128,10 +211,12 @@ def launch_workers(
         worker_args: the recipe file and the overrides every worker gets (``--sampler``,
             ``--seed``, ``--timeout``); the storage URL travels in ``$NAS_STORAGE`` so its
             password never shows in a process list.
+        on_epoch: sees the running trials' last reported epoch (read from the store: the
+            epochs planned are not stored, so it gets 0 for them).
     """
     from nas.study._interrupt import GracefulInterrupt
 
-    pool = _WorkerPool(prepared, on_trial)
+    pool = _WorkerPool(prepared, on_trial, on_epoch)
     pool.start(plan, worker_args)
 
     def first_interrupt() -> None:
@@ -156,8 +241,10 @@ def launch_workers(
 class _WorkerPool:
     """The ``nas worker`` processes of one search, and the trials they finished."""
 
-    def __init__(self, prepared: PreparedSearch, on_trial: TrialHook | None) -> None:
-        self.prepared, self.on_trial = prepared, on_trial
+    def __init__(
+        self, prepared: PreparedSearch, on_trial: TrialHook | None, on_epoch: EpochHook | None
+    ) -> None:
+        self.prepared, self.on_trial, self.on_epoch = prepared, on_trial, on_epoch
         self.processes: list[subprocess.Popen[bytes]] = []
         self.seen = {t.number for t in self._finished()}
         self._before = len(self.seen)
@@ -199,7 +286,22 @@ class _WorkerPool:
         """Report trials as they finish until every worker has exited."""
         while any(p.poll() is None for p in self.processes):
             self.report_new()
+            self.report_running()
             time.sleep(POLL_S)
+
+    def report_running(self) -> None:
+        """Pass each running trial's last reported epoch to ``on_epoch``."""
+        if self.on_epoch is None:
+            return
+        from optuna.trial import TrialState
+
+        metric = self.prepared.recipe.objectives[0].metric
+        running = self.prepared.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        for trial in running:
+            if trial.intermediate_values:
+                step = max(trial.intermediate_values)
+                value = trial.intermediate_values[step]
+                self.on_epoch(trial.number, step + 1, 0, {metric: value})
 
     def forward_interrupt(self) -> None:
         for process in self.processes:

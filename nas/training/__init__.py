@@ -18,6 +18,8 @@ __getattr__, __dir__ = lazy_exports(
         "TrainResult": "nas.training._train",
         "train_architecture": "nas.training._train",
         "build_seeded": "nas.training._train",
+        "EpochProgress": "nas.training._progress",
+        "cpu_threads": "nas.training._threads",
         "evaluate": "nas.training._metrics",
         "compute_metrics": "nas.training._metrics",
         "make_optimizer": "nas.training._optimizers",
@@ -27,10 +29,12 @@ __getattr__, __dir__ = lazy_exports(
 
 __all__ = [
     "Budget",
+    "EpochProgress",
     "TrainOptions",
     "TrainResult",
     "build_seeded",
     "compute_metrics",
+    "cpu_threads",
     "evaluate",
     "fold_summary",
     "make_optimizer",

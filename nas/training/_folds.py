@@ -78,7 +78,11 @@ def train_folds(
         if limit is not None:
             limit = max(1e-3, limit - (time.perf_counter() - start))
         result, trained = train_architecture(
-            arch, data, replace(options, max_time_s=limit), model=fold_model, callbacks=callbacks
+            arch,
+            data,
+            replace(options, max_time_s=limit, label=f"fold {k + 1}/{folds}"),
+            model=fold_model,
+            callbacks=callbacks,
         )
         results.append(result)
         models.append(trained)

@@ -12,6 +12,7 @@ import logging
 import time
 import warnings
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -20,7 +21,7 @@ import lightning.pytorch as pl
 import torch
 
 from nas.arch import Architecture
-from nas.base import TrainingError
+from nas.base import TrainingError, verbose
 from nas.builder import NASNet, build_model
 from nas.config import VAL_LOSS, RunLength, primary_metric
 from nas.data import Dataset
@@ -29,6 +30,8 @@ from nas.training._callbacks import BestWeights
 from nas.training._data import TensorDataModule
 from nas.training._metrics import evaluate
 from nas.training._module import ArchitectureModule
+from nas.training._progress import ConsoleProgress, EpochProgress
+from nas.training._threads import cpu_threads
 
 _QUIET_LOGGERS = ("lightning.pytorch", "lightning.fabric", "lightning")
 
@@ -43,6 +46,9 @@ class TrainOptions:
     accelerator: str = "auto"  # "auto" (GPU when present), "cpu" or "gpu"
     precision: str | None = None  # None = bf16-mixed on GPUs that support it, else 32-true
     restore_best: bool = True  # end with the best validation epoch's weights (else the last)
+    threads: int = 1  # CPU intra-op threads (capped at the CPUs allowed); see _threads.py
+    progress: bool = True  # per-epoch progress on stderr (a bar in a terminal, else lines)
+    label: str = "training"  # names the run in its progress, e.g. "fold 2/5"
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,7 @@ class TrainResult:
     batch_size: int = 0  # the batch size trained with (capped at the training set's size)
     passes_per_epoch: int = 1  # passes over the training data per epoch (see min_steps)
     steps_per_epoch: int = 0  # optimizer steps per epoch
+    threads: int = 1  # CPU intra-op threads it trained with
 
     @property
     def best_passes(self) -> int:
@@ -98,6 +105,8 @@ def _precision(device: torch.device, requested: str | None) -> str:
 
 
 def _quiet_lightning() -> None:
+    if verbose():
+        return
     for name in _QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     # Our batches are device-resident tensors, not DataLoaders: these hints don't apply.
@@ -136,6 +145,22 @@ def train_architecture(
         ArchitectureError: the architecture cannot be built for this data.
         TrainingError: the loss became NaN/inf, or the device is unavailable.
     """
+    with cpu_threads(options.threads) as threads, ExitStack() as stack:
+        if options.progress:
+            shown = stack.enter_context(ConsoleProgress(options.label))
+            callbacks = [*callbacks, EpochProgress(shown)]
+        result, model = _train(arch, dataset, options, model, callbacks, evaluate_test)
+    return replace(result, threads=threads), model
+
+
+def _train(
+    arch: Architecture,
+    dataset: Dataset,
+    options: TrainOptions,
+    model: NASNet | None,
+    callbacks: Sequence[pl.Callback],
+    evaluate_test: bool,
+) -> tuple[TrainResult, NASNet]:
     _quiet_lightning()
     config = arch.train
     if options.epochs is not None:  # an exact number of passes, one per epoch
