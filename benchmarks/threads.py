@@ -71,7 +71,10 @@ def timed(command: list[str], cwd: Path) -> tuple[float, str]:
 
 def train_settings(n: int) -> dict[str, list[str]]:
     base = ["nas", "train", str(CNN), "--epochs", "10", "--quiet"]
-    return {"1 thread (default)": [*base, "--threads", "1"], f"{n} threads": [*base, "--threads", str(n)]}
+    return {
+        "1 thread (default)": [*base, "--threads", "1"],
+        f"{n} threads": [*base, "--threads", str(n)],
+    }
 
 
 def search_settings(n: int) -> dict[str, list[str]]:
@@ -99,15 +102,16 @@ def measure(settings: dict[str, list[str]], repeats: int, runner, load: int) -> 
     for r in range(repeats):
         names = list(settings) if r % 2 == 0 else list(reversed(settings))
         for name in names:
-            with competing_load(load) if load else _nothing():
+            with competing_load(load) if load else no_load():
                 seconds, note = runner(settings[name])
             times[name].append(round(seconds, 2))
-            print(f"  {'loaded' if load else 'idle  '} {name:36s} {seconds:7.1f} s  {note}", flush=True)
+            condition = "loaded" if load else "idle  "
+            print(f"  {condition} {name:36s} {seconds:7.1f} s  {note}", flush=True)
     return times
 
 
 @contextmanager
-def _nothing() -> Iterator[None]:
+def no_load() -> Iterator[None]:
     yield
 
 

@@ -44,3 +44,28 @@ def random_architectures(space_file: Path, n: int, seed: int = 0):
         out.append((space.sample(trial), trial.params))
         study.tell(trial, 0.0)
     return space, out
+
+
+def _untracked_and_changed() -> set[str]:
+    """``git status --porcelain`` of the checkout, ignored files included (a test must not
+    leave a store or artifacts in the repository either), as a set of lines."""
+    import subprocess
+
+    run = subprocess.run(
+        ["git", "status", "--porcelain", "--ignored", "--untracked-files=all"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    if run.returncode != 0:  # not a git checkout (e.g. an sdist): nothing to compare
+        return set()
+    caches = ("__pycache__", ".pytest_cache", ".ruff_cache", ".egg-info", ".import_linter_cache")
+    return {line for line in run.stdout.splitlines() if not any(c in line for c in caches)}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_stays_clean():
+    """The suite runs in temporary folders: the checkout's ``git status`` (ignored files
+    included) is the same after it as before it."""
+    before = _untracked_and_changed()
+    yield
+    left = sorted(_untracked_and_changed() - before)
+    assert not left, f"the test suite left files in the checkout: {left[:10]}"

@@ -43,6 +43,8 @@ __getattr__, __dir__ = lazy_exports(
             "RecurrentOutputs",
             "Reduce",
             "SelectLast",
+            "Affine",
+            "Affine",
             "channel_norm",
             "vector_norm",
             "conv",

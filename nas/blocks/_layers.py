@@ -116,6 +116,21 @@ class SelectLast(nn.Module):
         return x.select(self.dim, -1)
 
 
+class Affine(nn.Module):
+    """``x * scale + shift`` with fixed statistics (buffers, saved with the weights): the
+    standardization of raw inputs, and the mapping of standardized outputs back to the
+    targets' units. ``shape`` broadcasts them over one sample, e.g. ``(C, 1)`` per channel.
+    """
+
+    def __init__(self, scale: list[float], shift: list[float], shape: list[int]) -> None:
+        super().__init__()
+        self.register_buffer("scale", torch.tensor(scale, dtype=torch.float32).reshape(shape))
+        self.register_buffer("shift", torch.tensor(shift, dtype=torch.float32).reshape(shape))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale + self.shift
+
+
 class ChannelsToSequence(nn.Module):
     """(B, C, L) -> (B, L, C); (B, C, H, W) -> (B, H, C*W): rows become time steps."""
 

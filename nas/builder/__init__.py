@@ -10,7 +10,8 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         **dict.fromkeys(
-            ("LayerInfo", "ModelReport", "NASNet", "build_model"), "nas.builder._build"
+            ("LayerInfo", "ModelReport", "NASNet", "build_model", "with_raw_inputs"),
+            "nas.builder._build",
         ),
         **dict.fromkeys(("count_flops", "measure_latency_ms"), "nas.builder._profile"),
         **dict.fromkeys(("Ensemble", "make_ensemble"), "nas.builder._ensemble"),
@@ -28,4 +29,5 @@ __all__ = [
     "count_flops",
     "make_ensemble",
     "measure_latency_ms",
+    "with_raw_inputs",
 ]

@@ -11,7 +11,9 @@ vector block, and ends with a linear layer to ``num_outputs``::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 import torch
 from torch import nn
@@ -22,6 +24,7 @@ from nas.blocks import (
     CHANNELS,
     SEQUENCE,
     VECTOR,
+    Affine,
     ChannelsToSequence,
     Layout,
     SequenceToChannels,
@@ -63,10 +66,40 @@ class NASNet(nn.Module):
         super().__init__()
         self.layers = nn.ModuleDict(layers)
 
+    def target_scale(self) -> torch.Tensor | None:
+        """The std of each regression target (None: outputs are not rescaled): a loss
+        divided by it is the loss of standardized targets."""
+        if "output_scale" not in self.layers:
+            return None
+        return self.layers["output_scale"].scale  # type: ignore[return-value]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         for module in self.layers.values():
             x = module(x)
         return x
+
+
+def input_scale(record: Mapping[str, Any], input_shape: tuple[int, ...]) -> nn.Module:
+    """The ``Affine`` layer ``(x - mean) / std`` of a standardization record."""
+    from nas.data import input_scale_shape
+
+    std = [float(v) for v in record["std"]]
+    shift = [-float(m) / s for m, s in zip(record["mean"], std, strict=True)]
+    shape = input_scale_shape(dict(record), input_shape)
+    return layer(Affine, [1.0 / s for s in std], shift, shape)
+
+
+def with_raw_inputs(model: NASNet, preprocessing: Mapping[str, Any]) -> NASNet:
+    """``model`` preceded by its data's input standardization (the same weights), so that
+    it takes raw inputs; ``model`` itself when the data was not standardized."""
+    record = preprocessing.get("standardize")
+    if not record or "input_scale" in model.layers:
+        return model
+    first = input_scale(record, model.report.input_shape)
+    wrapped = NASNet({"input_scale": first, **dict(model.layers.items())})
+    info = LayerInfo("input_scale", model.report.input_shape, 0)
+    wrapped.report = replace(model.report, layers=(info, *model.report.layers))
+    return wrapped
 
 
 def _adapter(
@@ -82,13 +115,26 @@ def _adapter(
     raise ArchitectureError(f"{where}: a {dst} block cannot follow a {src} block")
 
 
-def build_model(arch: Architecture, input_shape: tuple[int, ...], num_outputs: int) -> NASNet:
+def build_model(
+    arch: Architecture,
+    input_shape: tuple[int, ...],
+    num_outputs: int,
+    *,
+    preprocessing: Mapping[str, Any] | None = None,
+    raw_inputs: bool = False,
+) -> NASNet:
     """Build ``arch`` for inputs of shape ``input_shape`` (channels first, no batch).
 
     Args:
         arch: the architecture; its ``train.init`` sets the weight initialisation.
         input_shape: ``(C, L)`` for 1-D signals or ``(C, H, W)`` for 2-D images.
         num_outputs: classes (logits) or regression targets.
+        preprocessing: the dataset's record. Regression ``target`` statistics end the model
+            with an ``output_scale`` layer: the network predicts standardized targets and
+            the model returns them in the targets' units.
+        raw_inputs: start with an ``input_scale`` layer applying the record's input
+            ``standardize`` statistics, so the model takes raw inputs (exported models;
+            training data is standardized already).
 
     Raises:
         ArchitectureError: the architecture cannot be built for this input.
@@ -131,6 +177,14 @@ def build_model(arch: Architecture, input_shape: tuple[int, ...], num_outputs: i
     if layout != VECTOR:
         readout()
     add("output", layer(nn.Linear, shape[0], num_outputs), (num_outputs,))
+    target = (preprocessing or {}).get("target")
+    if target:
+        add("output_scale", layer(Affine, target["std"], target["mean"], [num_outputs]),
+            (num_outputs,))  # fmt: skip
+    inputs = (preprocessing or {}).get("standardize")
+    if raw_inputs and inputs:
+        layers = {"input_scale": input_scale(inputs, tuple(input_shape)), **layers}
+        infos.insert(0, LayerInfo("input_scale", tuple(int(s) for s in input_shape), 0))
 
     model = NASNet(layers)
     apply_init(model, arch.train.init)

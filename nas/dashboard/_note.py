@@ -16,11 +16,20 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "×".join(str(s) for s in shape)
 
 
-def trial_note(number: int, arch: Architecture, report: ModelReport, result: TrainResult) -> str:
-    """A layer table (block, output shape, parameters, FLOPs), hyperparameters and result."""
-    lines = [
-        f"### Trial {number}: {arch.summary()}",
-        "",
+def trial_note(
+    number: int,
+    arch: Architecture,
+    report: ModelReport,
+    result: TrainResult,
+    *,
+    diagram_url: str | None = None,
+) -> str:
+    """The architecture diagram (at full width, from ``diagram_url``), a layer table
+    (block, output shape, parameters, FLOPs), the result, and a table of hyperparameters."""
+    lines = [f"### Trial {number}: {arch.summary()}", ""]
+    if diagram_url:
+        lines += [f"![architecture of trial {number}]({diagram_url})", ""]
+    lines += [
         "| layer | output shape | parameters | FLOPs |",
         "| --- | --- | ---: | ---: |",
         f"| input | {_shape(report.input_shape)} | | |",
@@ -30,16 +39,17 @@ def trial_note(number: int, arch: Architecture, report: ModelReport, result: Tra
         for layer in report.layers
     ]
     lines.append(f"| **total** | | **{report.n_params:,}** | **{report.flops:,}** |")
-    hyper = ", ".join(f"{k} `{v}`" for k, v in config_to_dict(arch.train).items())
     metrics = ", ".join(f"{k} {v:.4f}" for k, v in result.metrics.items())
     lines += [
-        "",
-        f"**Hyperparameters:** {hyper}",
         "",
         f"**Result:** {metrics} at epoch {result.best_epoch + 1} of {result.epochs_run} "
         f"({result.stopped}), {result.train_seconds:.1f} s on {result.device} "
         f"({result.precision}).",
+        "",
+        "| hyperparameter | value |",
+        "| --- | --- |",
     ]
+    lines += [f"| {k} | `{v}` |" for k, v in config_to_dict(arch.train).items()]
     if report.notes:
         lines += ["", "**Builder decisions:** " + "; ".join(report.notes)]
     return "\n".join(lines)

@@ -8,7 +8,10 @@ from nas.data._dataset import (
     DEFAULT_VAL_FRACTION,
     Dataset,
     fold_indices,
+    input_scale_shape,
     make_dataset,
+    raw_inputs,
+    target_statistics,
 )
 from nas.data._load import load_dataset
 from nas.data._options import TASKS, UNEQUAL_LENGTH_POLICIES, ReadOptions
@@ -25,11 +28,14 @@ __all__ = [
     "ReadOptions",
     "cache_dir",
     "fold_indices",
+    "input_scale_shape",
     "is_data_file",
     "list_datasets",
     "list_readers",
     "load_dataset",
     "make_dataset",
+    "raw_inputs",
     "register_dataset",
     "register_reader",
+    "target_statistics",
 ]

@@ -139,6 +139,38 @@ def split_holdout(
     return x_rest, y_rest, x_held, y_held
 
 
+def target_statistics(y_train: np.ndarray) -> dict[str, list[float]]:
+    """Mean and std of each regression target over the training split: a model predicts
+    standardized targets and maps them back with these (its ``output_scale`` layer)."""
+    y = np.asarray(y_train, np.float64).reshape(len(y_train), -1)
+    std = y.std(axis=0)
+    std[std == 0] = 1.0
+    return {"mean": y.mean(axis=0).tolist(), "std": std.tolist()}
+
+
+def raw_inputs(x: np.ndarray, preprocessing: dict[str, Any]) -> np.ndarray:
+    """Standardized inputs back in the user's units (what a deployed model is given)."""
+    record = preprocessing.get("standardize")
+    if not record:
+        return x
+    mean, std = _broadcast(record, x.shape[1:])
+    return (x * std + mean).astype(np.float32)
+
+
+def _broadcast(record: dict[str, Any], sample: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``mean`` and ``std`` of a standardization record shaped to broadcast over samples."""
+    shape = input_scale_shape(record, sample)
+    return np.asarray(record["mean"]).reshape(shape), np.asarray(record["std"]).reshape(shape)
+
+
+def input_scale_shape(record: dict[str, Any], sample: tuple[int, ...]) -> list[int]:
+    """The shape of a standardization's statistics against one sample: per channel
+    ``(C, 1, ...)``, per feature the sample's own shape."""
+    if record.get("per", "channel") == "channel":
+        return [sample[0], *([1] * (len(sample) - 1))]
+    return list(sample)
+
+
 def task_of(y: np.ndarray) -> Task:
     """Integer targets are class labels (classification); floats are regression targets."""
     return "classification" if np.issubdtype(y.dtype, np.integer) else "regression"
@@ -179,6 +211,7 @@ def make_dataset(
     else:
         num_outputs = 1 if y_train.ndim == 1 else int(y_train.shape[1])
         cast = np.float32
+        preprocessing = {**(preprocessing or {}), "target": target_statistics(y_train)}
     return Dataset(
         name=name,
         task=task,

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import nn
 
 from nas.arch import Architecture
 from nas.base import ExportError, count, load_plugins
 from nas.builder import NASNet, build_model, measure_latency_ms
-from nas.data import Dataset
+from nas.data import Dataset, raw_inputs
 from nas.export._formats import FORMATS, check_parity
 from nas.training import evaluate
 
@@ -69,7 +70,8 @@ class BundleInfo:
     plugin_path: str | None = None  # the folder searched first for them (the recipe's)
     ensemble: int = 0  # members of an averaging ensemble (0: one model)
     classes: list[str] | None = None  # the user's label of each output class
-    preprocessing: dict[str, Any] = field(default_factory=dict)  # apply to inputs first
+    preprocessing: dict[str, Any] = field(default_factory=dict)  # what the data went through
+    raw_inputs: bool = False  # the model standardizes its inputs itself (input_scale layer)
     format: str = BUNDLE_FORMAT
     version: int = BUNDLE_VERSION
 
@@ -138,15 +140,28 @@ def _inputs_section(info: BundleInfo) -> str:
     """What a deployed model must do to its inputs and outputs (from bundle.json)."""
     lines = []
     scaling = info.preprocessing.get("standardize")
-    if scaling:
+    if scaling and info.raw_inputs:
+        per = scaling.get("per", "channel")
+        lines.append(
+            f"- Give the model raw inputs: it standardizes them itself, per {per}, with the "
+            "training split's mean and std (its `input_scale` layer; the numbers are in "
+            "`bundle.json` → `preprocessing.standardize`)."
+        )
+    elif scaling:
         per = scaling.get("per", "channel")
         lines.append(
             f"- Inputs were standardized per {per}: `x = (x - mean) / std` with the `mean` "
             "and `std` in `bundle.json` → `preprocessing.standardize`; do the same first."
         )
+    if info.preprocessing.get("target"):
+        lines.append(
+            "- Outputs are in the targets' own units: the network predicts standardized "
+            "targets and its `output_scale` layer maps them back (`preprocessing.target`)."
+        )
     if info.preprocessing.get("one_hot"):
         lines.append(
-            "- Categorical columns were one-hot encoded (`preprocessing.one_hot`, "
+            "- Categorical columns were one-hot encoded before the model saw them: do the "
+            "same first (`preprocessing.one_hot` names them, "
             "`preprocessing.standardize.columns` gives the feature order)."
         )
     if info.classes:
@@ -171,14 +186,20 @@ def write_bundle(
     plugin_path: str | None = None,
 ) -> BundleInfo:
     """Verify and write the bundle for a trained ``model`` (a NASNet or an Ensemble of
-    them); returns bundle.json's content."""
+    them); returns bundle.json's content.
+
+    The bundle's model takes raw inputs: when the data was standardized, the model is
+    exported behind an ``input_scale`` layer holding the training split's statistics, and
+    every check (format parity, test metrics, latency) feeds it raw inputs.
+    """
     from nas.builder import Ensemble
 
     check_formats(formats)
-    model = model.cpu().eval()
+    model = _deployable(model.cpu().eval(), dataset.preprocessing)
     _clear(out)
     files = _write_weights(out, arch, model)
-    sample = torch.from_numpy(dataset.x_val[:PARITY_BATCH])
+    x_val = raw_inputs(dataset.x_val[:PARITY_BATCH], dataset.preprocessing)
+    sample = torch.from_numpy(x_val)
     differences = {}
     for name in formats:
         entry = FORMATS.get(name)
@@ -187,7 +208,8 @@ def write_bundle(
             differences[name] = check_parity(name, difference)
         files.append(entry.filename)
 
-    x_test, y_test = torch.from_numpy(dataset.x_test), torch.from_numpy(dataset.y_test)
+    x_test = torch.from_numpy(raw_inputs(dataset.x_test, dataset.preprocessing))
+    y_test = torch.from_numpy(dataset.y_test)
     info = BundleInfo(
         input_shape=list(dataset.input_shape),
         num_outputs=dataset.num_outputs,
@@ -207,10 +229,29 @@ def write_bundle(
         ensemble=len(model.members) if isinstance(model, Ensemble) else 0,
         classes=list(dataset.classes) if dataset.classes else None,
         preprocessing=dataset.preprocessing,
+        raw_inputs=_takes_raw(model),
     )
     (out / "bundle.json").write_text(json.dumps(asdict(info), indent=2))
     (out / "README.md").write_text(_model_card(arch, info, commands))
     return info
+
+
+def _deployable(model: nn.Module, preprocessing: dict[str, Any]) -> nn.Module:
+    """``model`` (or each ensemble member) taking raw inputs."""
+    from nas.builder import Ensemble, with_raw_inputs
+
+    if isinstance(model, Ensemble):
+        for i, member in enumerate(model.members):
+            model.members[i] = with_raw_inputs(member, preprocessing)
+        return model
+    return with_raw_inputs(model, preprocessing)  # type: ignore[arg-type]
+
+
+def _takes_raw(model: nn.Module) -> bool:
+    from nas.builder import Ensemble
+
+    network = model.members[0] if isinstance(model, Ensemble) else model
+    return "input_scale" in network.layers  # type: ignore[operator]
 
 
 def _clear(out: Path) -> None:
@@ -266,12 +307,21 @@ def load(directory: str | Path) -> NASNet:
         search_path=path if path is not None and path.is_dir() else None,
     )
     arch = Architecture.from_json(arch_text, str(folder / "architecture.json"))
-    model = build_model(arch, tuple(info.input_shape), info.num_outputs)
+
+    def build() -> NASNet:
+        return build_model(
+            arch,
+            tuple(info.input_shape),
+            info.num_outputs,
+            preprocessing=info.preprocessing,
+            raw_inputs=info.raw_inputs,
+        )
+
+    model = build()
     if info.ensemble:
         from nas.builder import make_ensemble
 
-        members = [build_model(arch, tuple(info.input_shape), info.num_outputs)
-                   for _ in range(info.ensemble)]  # fmt: skip
+        members = [build() for _ in range(info.ensemble)]
         model = make_ensemble(members, info.task)  # type: ignore[assignment]
     model.load_state_dict(load_file(str(folder / "weights.safetensors")))
     return model.eval()

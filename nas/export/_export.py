@@ -64,7 +64,9 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
     elif request.retrain:
         model, how = retrained(arch, record, dataset)
     else:
-        model = build_model(arch, dataset.input_shape, dataset.num_outputs)
+        model = build_model(
+            arch, dataset.input_shape, dataset.num_outputs, preprocessing=dataset.preprocessing
+        )
         _load_stored_weights(study, trial, record, model)
         how = "weights of the search's model (trained on the search's training split)"
     if request.ensemble or request.retrain:

@@ -95,9 +95,9 @@ class TrialArtifacts:
         from optuna.artifacts import upload_artifact
         from optuna_dashboard import save_note
 
+        from nas.base.optuna_compat import study_id, trial_id
         from nas.dashboard import draw_architecture, trial_note
 
-        save_note(trial, trial_note(trial.number, arch, model.report, result))
         ids = {}
         with tempfile.TemporaryDirectory() as tmp:
             diagram = draw_architecture(
@@ -124,3 +124,6 @@ class TrialArtifacts:
                     mimetype="application/octet-stream",
                 )
         TrialRecord.write(trial, artifacts=ids)
+        # the diagram at full width in the note (the artifact list shows only a thumbnail)
+        url = f"/artifacts/{study_id(trial.study)}/{trial_id(trial)}/{ids['diagram']}"
+        save_note(trial, trial_note(trial.number, arch, model.report, result, diagram_url=url))

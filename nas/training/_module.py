@@ -74,7 +74,14 @@ class ArchitectureModule(pl.LightningModule):
         if self.config.input_noise > 0:
             x = x + self.config.input_noise * torch.randn_like(x)
         out = self.model(x)
-        loss = self.loss_fn(out if self.task == CLASSIFICATION else out.reshape(y.shape), y)
+        if self.task == CLASSIFICATION:
+            loss = self.loss_fn(out, y)
+        else:  # the loss of standardized targets: the same for targets in any units
+            scale = self.model.target_scale() if hasattr(self.model, "target_scale") else None
+            out = out.reshape(y.shape)
+            loss = (
+                self.loss_fn(out / scale, y / scale) if scale is not None else self.loss_fn(out, y)
+            )
         if self._plain is not None:  # no loss scaling: plain PyTorch, no per-step hooks
             self._plain.zero_grad(set_to_none=True)
             loss.backward()

@@ -123,7 +123,9 @@ def build_seeded(arch: Architecture, dataset: Dataset, seed: int) -> NASNet:
     inspect (and reject) the model before training it.
     """
     pl.seed_everything(seed, workers=False, verbose=False)
-    return build_model(arch, dataset.input_shape, dataset.num_outputs)
+    return build_model(
+        arch, dataset.input_shape, dataset.num_outputs, preprocessing=dataset.preprocessing
+    )
 
 
 def train_architecture(

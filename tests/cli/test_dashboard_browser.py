@@ -55,6 +55,10 @@ def test_browser_shows_the_study_its_trials_and_the_note(tmp_path):
             page.get_by_text("Trial 1").first.wait_for(timeout=30_000)
             page.get_by_text("Trial 0").first.click()
             page.get_by_text("readout.").first.wait_for(timeout=30_000)  # the note's layer table
+            diagram = page.locator("img[alt^='architecture of trial 0']").first
+            diagram.wait_for(timeout=30_000)  # the diagram in the note, loaded from artifacts
+            width = diagram.evaluate("img => img.complete ? img.naturalWidth : 0")
+            assert width > 400, width
             page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
             browser.close()
         assert (tmp_path / "dashboard.png").stat().st_size > 10_000

@@ -23,8 +23,17 @@ def test_note_has_a_row_per_layer_with_totals_and_hyperparameters():
     assert "| feature.0.conv | 25×19 | 150 | 4,750 |" in note
     assert "| output | 10 | 1,260 | 2,500 |" in note
     assert "| **total** | | **5,210** | **63,500** |" in note
-    assert "optimizer `adam`" in note and "lr `0.01`" in note
+    assert "| optimizer | `adam` |" in note and "| lr | `0.01` |" in note  # a table, no scrolling
     assert "val_acc 0.9000 at epoch 10 of 12 (early_stopping)" in note
+    assert "![" not in note  # no diagram uploaded: no image
+
+
+def test_note_shows_the_diagram_at_full_width_first():
+    arch = Architecture.from_json(PAPER_CNN.read_text())
+    note = trial_note(3, arch, build_model(arch, (1, 40), 10).report, _result(),
+                      diagram_url="/artifacts/1/4/abc-123")  # fmt: skip
+    lines = note.splitlines()
+    assert lines[2] == "![architecture of trial 3](/artifacts/1/4/abc-123)"
 
 
 def test_diagram_is_a_png_that_grows_with_depth(tmp_path):

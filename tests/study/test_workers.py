@@ -36,16 +36,38 @@ def _trials(recipe_path, study="t"):
 
 
 # ---- plans ---------------------------------------------------------------------------
-def test_plan_on_cpu_divides_the_cores():
+def test_plan_on_cpu_gives_each_trial_the_recipes_threads():
     plan = plan_workers(4, None, None, cpu_count=8, gpu_count=0)
-    assert plan == WorkerPlan((None,) * 4, threads=2)
-    assert plan_workers(None, None, None, cpu_count=2, gpu_count=0).n_workers == 1
+    assert plan == WorkerPlan((None,) * 4, threads=1)
+    assert plan_workers(3, None, None, cpu_count=8, gpu_count=0, threads=2).threads == 2
+    assert plan_workers(1, None, None, cpu_count=8, gpu_count=0).in_process
+
+
+@pytest.mark.parametrize(
+    ("cpus", "gpus", "threads", "n_trials", "storage", "expected"),
+    [
+        (2, 0, 1, 20, "sqlite:///s.db", 2),  # one worker per CPU on a CPU-only machine
+        (16, 0, 1, 20, "sqlite:///s.db", 8),  # SQLite serves at most 8
+        (16, 0, 1, 20, "postgresql+psycopg://u@h/db", 16),
+        (16, 0, 4, 20, "postgresql+psycopg://u@h/db", 4),  # each trial takes 4 CPUs
+        (8, 0, 1, 3, "sqlite:///s.db", 3),  # no more workers than trials
+        (8, 0, 1, None, "sqlite:///s.db", 8),  # until the timeout
+        (8, 0, 1, 20, "sqlite:///:memory:", 1),  # one process only
+        (8, 1, 1, 20, "sqlite:///s.db", 1),  # a GPU: one trial at a time on it
+        (1, 0, 1, 20, "sqlite:///s.db", 1),
+    ],
+)
+def test_auto_workers(cpus, gpus, threads, n_trials, storage, expected):
+    plan = plan_workers(None, None, None, cpu_count=cpus, gpu_count=gpus, threads=threads,
+                        n_trials=n_trials, storage_url=storage)  # fmt: skip
+    assert plan.n_workers == expected
+    assert plan.auto == (expected > 1) and plan.in_process == (expected == 1)
 
 
 def test_plan_pins_workers_to_gpus_round_robin():
     plan = plan_workers(None, ["0", "1"], 3, cpu_count=16, gpu_count=2)
     assert plan.devices == ("0", "1", "0", "1", "0", "1")
-    assert plan.threads == 2
+    assert plan.threads == 1 and not plan.in_process
     # --trials-per-gpu alone uses every visible GPU
     assert plan_workers(None, None, 2, cpu_count=4, gpu_count=2).devices == ("0", "1", "0", "1")
     assert plan_workers(4, ["0", "1"], 2, cpu_count=4, gpu_count=2).n_workers == 4
