@@ -14,6 +14,14 @@ PAPER_CNN = SPACES / "architectures" / "mnist1d_cnn.json"
 
 os.environ.setdefault("NAS_CACHE_DIR", tempfile.mkdtemp(prefix="nas-test-cache-"))
 
+try:  # Hypothesis keeps no example database in the checkout (.hypothesis/)
+    from hypothesis import settings
+
+    settings.register_profile("nas", database=None)
+    settings.load_profile("nas")
+except ImportError:  # the reader fuzz tests skip without it
+    pass
+
 
 @pytest.fixture(scope="session")
 def mnist1d():

@@ -67,7 +67,7 @@ def targets(
     """
     if task not in TASKS:
         raise DataError(f"task: {task!r}; expected one of {', '.join(TASKS)}")
-    joined = np.concatenate([np.asarray(y).reshape(len(y), -1)[:, 0] for y in ys])
+    joined = np.concatenate([np.asarray(y).reshape(len(y), -1)[:, 0] for y in ys if len(y)])
     numeric = np.issubdtype(joined.dtype, np.number) and joined.dtype != np.bool_
     if task == "auto":
         task = _guess_task(joined, numeric, source)

@@ -3,6 +3,10 @@
 The export-format registry is light; writing or loading a bundle imports torch on first use.
 """
 
+import sys
+import types
+from typing import Any
+
 from nas.base import lazy_exports
 from nas.export._formats import (
     FORMATS,
@@ -65,3 +69,15 @@ __all__ = [
     "standalone_source",
     "write_bundle",
 ]
+
+
+class _CallablePackage(types.ModuleType):
+    """``nas.export`` is this package and, called, the function ``nas.export(study, out)``
+    (Python binds a package's name on its parent when it is imported, so the two must be
+    one object)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.export(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

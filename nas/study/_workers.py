@@ -107,8 +107,9 @@ def plan_workers(
             raise RecipeError("--trials-per-gpu: no GPU is visible here; on CPU use --workers N")
         devices = [str(i) for i in range(gpu_count)]
     if devices is None:
-        if workers is None:
-            workers = auto_workers(cpu_count, gpu_count, threads, n_trials, storage_url)
+        if workers is not None:
+            return WorkerPlan((None,) * workers, threads=threads)
+        workers = auto_workers(cpu_count, gpu_count, threads, n_trials, storage_url)
         return WorkerPlan((None,) * workers, threads=threads, auto=workers > 1)
     per_gpu = trials_per_gpu or 1
     n = len(devices) * per_gpu

@@ -75,6 +75,9 @@ def test_dashboard_serves_studies_notes_and_artifacts(tmp_path):
 
 def test_a_non_local_host_gets_a_warning(tmp_path):
     port = _free_port("127.0.0.2")  # loopback, but not the default: treated as exposed
+    import optuna
+
+    optuna.create_study(storage=f"sqlite:///{tmp_path / 's.db'}")  # dashboard only reads stores
     server = _serve("--storage", f"sqlite:///{tmp_path / 's.db'}", "--host", "127.0.0.2", "--port", str(port))
     try:
         _get(f"http://127.0.0.2:{port}/api/studies", time.time() + 60)

@@ -82,7 +82,8 @@ def test_the_last_line_says_what_stopped_the_run_and_how_to_go_on(store, tmp_pat
     last = run.stdout.strip().splitlines()[-1]
     assert last.startswith("Finished 2 trials: n_trials reached")
     assert "Add more with: nas search recipe.yaml --workers 1" in last
-    assert "See the best with: nas best --study first --storage sqlite:///rel.db" in last
+    store_url = f"sqlite:///{(store[0] / 'rel.db').resolve()}"
+    assert f"See the best with: nas best --study first --storage {store_url}" in last
     recipe = {"study": "slow", "space": str(SPACES / "tiny.yaml"), "sampler": "random",
               "pruner": "none", "n_trials": 5, "timeout": 0.01,
               "storage": f"sqlite:///{tmp_path / 's.db'}"}  # fmt: skip
@@ -130,3 +131,18 @@ def test_the_model_card_names_the_store_by_absolute_path(store, tmp_path):
     assert f"--storage sqlite:///{(folder / 'rel.db').resolve()}" in card
     assert "sqlite:///rel.db" not in card
     assert "10 outputs" in card
+
+
+def test_search_runs_one_worker_per_cpu_by_default(tmp_path):
+    from nas.base import available_cpus
+
+    recipe = {"study": "w", "space": str(SPACES / "tiny.yaml"), "sampler": "random",
+              "pruner": "none", "n_trials": 2, "storage": f"sqlite:///{tmp_path / 'w.db'}"}  # fmt: skip
+    (tmp_path / "w.yaml").write_text(yaml.safe_dump(recipe))
+    run = nas("search", "w.yaml", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    if available_cpus() >= 2:
+        assert "workers 2, 1 CPU thread(s) each (one per CPU;" in run.stdout
+        assert len({line.split()[0] for line in run.stdout.splitlines() if line.startswith("#")}) == 2
+    else:
+        assert "workers" not in run.stdout  # one CPU: the trials run in this process

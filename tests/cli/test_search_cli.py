@@ -17,7 +17,8 @@ from tests.conftest import ROOT, SPACES
 
 def _recipe(tmp_path, **overrides):
     doc = {"study": "cli", "space": str(SPACES / "tiny.yaml"), "sampler": "random", "pruner": "none",
-           "n_trials": 3, "storage": f"sqlite:///{tmp_path / 'store.db'}"}
+           "n_trials": 3, "storage": f"sqlite:///{tmp_path / 'store.db'}",
+           "workers": 1}  # in this process: Ctrl-C and output order as one process has them
     doc.update(overrides)
     path = tmp_path / "recipe.yaml"
     path.write_text(yaml.safe_dump(doc))

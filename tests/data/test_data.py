@@ -79,7 +79,6 @@ GOOD = {
         ({"x_train": np.zeros((10, 3, 8)), "x_test": np.zeros((4, 3, 8))}, r"x_train has shape \(10, 3, 8\), which is either \(N, C, L\) signals or \(N, H, W\) images; add layout="),
         ({"x_train": np.zeros((10,))}, r"x_train has shape \(10,\); expected \(N, L\)"),
         ({"x_train": np.full((10, 8), np.nan)}, r"x_train contains NaN or inf"),
-        ({"y_train": -np.ones(10, dtype=np.int64)}, r"y_train has negative class labels"),
         ({"y_test": np.zeros(4, dtype=np.float32)}, r"y_test \(float32, \(4,\)\) does not match y_train"),
         ({"x_val": np.zeros((2, 8))}, r"x_val and y_val must be given together"),
         ({"weights": np.zeros(3)}, r"unknown array 'weights'"),

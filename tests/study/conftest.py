@@ -28,6 +28,7 @@ def make_recipe(tmp_path):
             "n_trials": 3,
             "seed": 0,
             "storage": f"sqlite:///{tmp_path / 'store.db'}",
+            "artifacts": {"dir": str(tmp_path / "artifacts")},  # a PostgreSQL store's too
         }
         doc.update(overrides)
         path = tmp_path / "recipe.yaml"
