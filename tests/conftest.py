@@ -14,9 +14,11 @@ PAPER_CNN = SPACES / "architectures" / "mnist1d_cnn.json"
 
 os.environ.setdefault("NAS_CACHE_DIR", tempfile.mkdtemp(prefix="nas-test-cache-"))
 
-try:  # Hypothesis keeps no example database in the checkout (.hypothesis/)
+try:  # Hypothesis keeps nothing in the checkout (.hypothesis/): no database, a temp home
     from hypothesis import settings
+    from hypothesis.configuration import set_hypothesis_home_dir
 
+    set_hypothesis_home_dir(tempfile.mkdtemp(prefix="nas-test-hypothesis-"))
     settings.register_profile("nas", database=None)
     settings.load_profile("nas")
 except ImportError:  # the reader fuzz tests skip without it
@@ -65,7 +67,8 @@ def _untracked_and_changed() -> set[str]:
     )  # fmt: skip
     if run.returncode != 0:  # not a git checkout (e.g. an sdist): nothing to compare
         return set()
-    caches = ("__pycache__", ".pytest_cache", ".ruff_cache", ".egg-info", ".import_linter_cache")
+    caches = ("__pycache__", ".pytest_cache", ".ruff_cache", ".egg-info", ".import_linter_cache",
+              ".grimp_cache")
     return {line for line in run.stdout.splitlines() if not any(c in line for c in caches)}
 
 

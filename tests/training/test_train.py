@@ -108,8 +108,13 @@ def test_regression_reports_rmse_and_r2(tmp_path):
 
 
 def test_paper_cnn_reaches_90_percent_test_accuracy(mnist1d):
-    """The acceptance run of the foundation issue: Greydanus' CNN, Adam 1e-2, batch 100."""
+    """The acceptance run of the foundation issue: Greydanus' CNN, Adam 1e-2, batch 100,
+    with the README's documented seed and thread setting (seed 0, one thread: 91.4%; over
+    seeds 0-4 the test accuracy spreads ±2.3 points, so only the documented seed is held to
+    the paper's 90% bar, and one thread makes its result independent of the machine's cores)."""
     arch = Architecture.from_json(PAPER_CNN.read_text())
-    result, _ = train_architecture(arch, mnist1d, TrainOptions(seed=0), evaluate_test=True)
+    options = TrainOptions(seed=0, threads=1, progress=False)
+    result, _ = train_architecture(arch, mnist1d, options, evaluate_test=True)
+    assert result.threads == 1
     assert result.test_metrics["acc"] >= 0.90
 
