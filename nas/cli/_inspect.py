@@ -8,7 +8,7 @@ import typer
 
 from nas.base import NASError
 from nas.cli._app import app, console
-from nas.cli._common import open_store, storage_option
+from nas.cli._common import storage_option
 from nas.cli._format import duration, number
 
 
@@ -17,10 +17,12 @@ def status(storage: str | None = storage_option()) -> None:
     """List the studies in a store: trials by state, best value, time spent."""
     from rich.table import Table
 
-    from nas.study import study_statuses
+    from nas.study import check_store, default_storage, mask_password, study_statuses
 
-    store, url = open_store(storage)
-    rows = study_statuses(store)
+    full = storage or default_storage()
+    check_store(full)
+    url = mask_password(full)
+    rows = study_statuses(full)
     if not rows:
         console.print(
             f"No studies in {url} yet. Start one with: nas search studies/quickstart.yaml"
@@ -74,16 +76,20 @@ def best(
 
     from nas.study import (
         StudyRecord,
-        best_trials,
+        best_in_store,
+        check_store,
+        default_storage,
+        mask_password,
         retrain_command,
-        select_study,
-        tie_note,
         trial_json,
     )
 
-    store, url = open_store(storage)
-    selected = select_study(store, study, url)
-    records = [trial_json(selected, t) for t in best_trials(selected)]
+    full = storage or default_storage()
+    check_store(full)  # one line when missing; nothing is created or written
+    url = mask_password(full)
+    found = best_in_store(full, study, url)
+    selected, trials = found.study, found.trials
+    records = [trial_json(selected, t) for t in trials]  # type: ignore[arg-type]
     if as_json:
         print(json.dumps({"study": selected.study_name, "trials": records}, indent=2))
         return
@@ -106,21 +112,19 @@ def best(
             r["summary"] or "-",
         )
     console.print(table)
-    first = records[0]
-    first_trial = selected.get_trials(deepcopy=False)[first["number"]]
+    first, first_trial = records[0], trials[0]
     metrics = "  ".join(f"{k} {number(v)}" for k, v in first["metrics"].items())
     if metrics:
         console.print(f"trial #{first['number']}: {metrics}", highlight=False)
-    study_record = StudyRecord.read(selected)
+    study_record = StudyRecord.read(selected)  # type: ignore[arg-type]
     if study_record.validation:
         console.print(f"validation: {study_record.validation}", highlight=False)
-    tie = tie_note(selected, first_trial) if not multi else None
-    if tie:
-        console.print(tie, highlight=False)
+    if found.tie:
+        console.print(found.tie, highlight=False)
     if study_record.validation_warning:
         console.print(f"[yellow]warning:[/] {study_record.validation_warning}", highlight=False)
     try:
-        command = retrain_command(selected, first_trial)
+        command = retrain_command(selected, first_trial)  # type: ignore[arg-type]
     except NASError as exc:  # e.g. a plugin the recipe names is not installed here
         command = f"unavailable ({exc})"
     if command is not None:

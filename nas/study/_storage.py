@@ -82,19 +82,21 @@ def open_storage(
     """
 
     engine_kwargs: dict = {}
+    options: dict = {}
     path = sqlite_file(url)
     if url.startswith(SQLITE_PREFIX):
         engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
     if not create:
-        _check_exists(url, path, engine_kwargs)
+        check_store(url)
+        # read-only: never create tables; no schema migration check (alembic, 0.2 s)
+        options.update(skip_table_creation=True, skip_compatibility_check=True)
     elif path is not None:
         _make_folder(path)
         _use_wal(path)
-    options: dict = {}
     if recovery is not None:
         from nas.study._recovery import storage_options
 
-        options = storage_options(recovery)
+        options.update(storage_options(recovery))
     try:
         return _create(url, engine_kwargs, options)
     except ImportError:
@@ -148,33 +150,44 @@ def _make_folder(path: str) -> None:
 OPTUNA_TABLE = "studies"  # present in every Optuna RDB store
 
 
-def _check_exists(url: str, path: str | None, engine_kwargs: dict) -> None:
-    """Raise unless ``url`` holds an Optuna store, without creating or changing anything."""
+def check_store(url: str) -> None:
+    """Raise unless ``url`` holds an Optuna store, creating and changing nothing (a SQLite
+    file is opened read-only, without SQLAlchemy)."""
     missing = (
         f"no study store at {mask_password(url)}; run `nas search` first, or name the store "
         f"with --storage URL (or ${STORAGE_ENV})"
     )
-    if path is not None and not Path(path).is_file():
-        raise StorageError(missing)
-    if url.startswith(SQLITE_PREFIX) and path is None:  # in-memory: always empty
-        raise StorageError(missing)
+    path = sqlite_file(url)
+    if url.startswith(SQLITE_PREFIX) and (path is None or not Path(path).is_file()):
+        raise StorageError(missing)  # in-memory SQLite is always empty
     try:
-        import sqlalchemy
+        if path is not None:
+            from nas.base.optuna_schema import Reader
 
-        engine = sqlalchemy.create_engine(url, **engine_kwargs)
-        try:
-            found = sqlalchemy.inspect(engine).has_table(OPTUNA_TABLE)
-        finally:
-            engine.dispose()
+            found = bool(Reader(url).rows(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (OPTUNA_TABLE,)
+            ))  # fmt: skip
+        else:
+            found = _server_has_table(url)
     except ImportError:
         return  # the driver is missing: opening says so, with the pip extra to install
-    except Exception as exc:  # SQLAlchemy raises several unrelated types for bad URLs
+    except Exception as exc:  # sqlite3 and SQLAlchemy raise several unrelated types
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StorageError(
             f"cannot open storage {mask_password(url)}: {mask_password(reason)}"
         ) from None
     if not found:
         raise StorageError(missing)
+
+
+def _server_has_table(url: str) -> bool:
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    try:
+        return sqlalchemy.inspect(engine).has_table(OPTUNA_TABLE)
+    finally:
+        engine.dispose()
 
 
 def _use_wal(path: str) -> None:

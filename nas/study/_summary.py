@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 import optuna
 
-from nas.base import StorageError
 from nas.config import cost_metrics
 from nas.data import ReadOptions
 from nas.study._best import best_trial
 from nas.study._record import StudyRecord, TrialRecord
+from nas.study._status import pick_study
 
 TrialState = optuna.trial.TrialState
-
-
-@dataclass(frozen=True)
-class StudyStatus:
-    """One row of ``nas status``."""
-
-    name: str
-    directions: list[str]
-    metric_names: list[str]
-    states: dict[str, int]  # COMPLETE, PRUNED, FAIL, RUNNING, WAITING -> count
-    best: list[float] | None  # best value (single objective) or None
-    n_pareto: int | None  # size of the Pareto front (multi-objective)
-    seconds: float  # sum of finished trials' durations
 
 
 def _metric_names(study: optuna.Study) -> list[str]:
@@ -35,54 +20,11 @@ def _metric_names(study: optuna.Study) -> list[str]:
     return list(names) if names else [f"value{i}" for i in range(len(study.directions))]
 
 
-def study_statuses(storage: optuna.storages.BaseStorage) -> list[StudyStatus]:
-    """Every study in the store with trial counts by state, best value and time spent."""
-    rows = []
-    for summary in optuna.get_all_study_summaries(storage, include_best_trial=False):
-        study = optuna.load_study(study_name=summary.study_name, storage=storage)
-        trials = study.get_trials(deepcopy=False)
-        states = Counter(t.state.name for t in trials)
-        seconds = sum(t.duration.total_seconds() for t in trials if t.duration is not None)
-        multi = len(study.directions) > 1
-        best = None
-        n_pareto = None
-        if multi:
-            n_pareto = len(study.best_trials) if states.get("COMPLETE") else 0
-        else:
-            try:
-                best = [study.best_value]
-            except ValueError:  # no (feasible) complete trial yet
-                best = None
-        rows.append(
-            StudyStatus(
-                summary.study_name,
-                [d.name.lower() for d in study.directions],
-                _metric_names(study),
-                dict(states),
-                best,
-                n_pareto,
-                seconds,
-            )
-        )
-    return rows
-
-
 def select_study(storage: optuna.storages.BaseStorage, name: str | None, url: str) -> optuna.Study:
     """Load study ``name``, or the only study in the store when ``name`` is None."""
-    names = [
-        s.study_name for s in optuna.get_all_study_summaries(storage, include_best_trial=False)
-    ]
-    if not names:
-        raise StorageError(f"{url} holds no studies yet; run `nas search STUDY.yaml` first")
-    if name is None:
-        if len(names) > 1:
-            raise StorageError(
-                f"{url} holds {len(names)} studies ({', '.join(names)}); pick one with --study"
-            )
-        name = names[0]
-    if name not in names:
-        raise StorageError(f"no study {name!r} in {url}; studies there: {', '.join(names)}")
-    return optuna.load_study(study_name=name, storage=storage)
+    return optuna.load_study(
+        study_name=pick_study(optuna.get_all_study_names(storage), name, url), storage=storage
+    )
 
 
 def best_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:

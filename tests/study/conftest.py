@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -55,36 +53,6 @@ def short_signals(tmp_path):
     return path, space
 
 
-POSTGRES_ENV = "NAS_TEST_POSTGRES"  # a server's URL; .ci/run starts one and sets it
-NOT_INSTALLED = 3  # .ci/postgres's exit code when PostgreSQL is missing
-
-
-@pytest.fixture(scope="session")
-def postgres_url():
-    """URL of a PostgreSQL server for the multi-worker tests.
-
-    ``$NAS_TEST_POSTGRES`` if set (CI starts a cluster and sets it); else a throwaway cluster
-    started by .ci/postgres in a temp dir. Without PostgreSQL installed the tests skip
-    locally, and fail in CI (CI=true), where they must run.
-    """
-    if os.environ.get(POSTGRES_ENV):
-        yield os.environ[POSTGRES_ENV]
-        return
-    parent = Path(tempfile.mkdtemp(prefix="nas-postgres-"))  # in /tmp: the server's user reaches it
-    directory = parent / "cluster"
-    script = ROOT / ".ci" / "postgres"
-    started = subprocess.run([script, "start", directory], capture_output=True, text=True)
-    if started.returncode == NOT_INSTALLED:
-        reason = "PostgreSQL is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the PostgreSQL tests must run in CI: {reason}")
-        pytest.skip(f"{reason} (apt-get install postgresql to run these tests)")
-    assert started.returncode == 0, f"{script} start failed:\n{started.stderr}"
-    try:
-        yield started.stdout.strip()
-    finally:
-        subprocess.run([script, "stop", directory], capture_output=True)
-        shutil.rmtree(parent, ignore_errors=True)
 
 
 def start_worker(recipe: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
