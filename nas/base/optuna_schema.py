@@ -6,8 +6,8 @@ find the best (about 3 s for 1000 nas trials, whose records carry histories and
 architectures). Inspection needs a few columns: states, values, durations, constraints and
 one user attribute. This module reads them with SQL against the tables Optuna's
 ``RDBStorage`` creates (``studies``, ``trials``, ``trial_values``, ...), through
-``sqlite3`` in read-only mode for SQLite files (nothing can be written, and SQLAlchemy is
-not even imported) and SQLAlchemy Core for server URLs. It is the second seam with
+``sqlite3`` with ``query_only`` for SQLite files (no statement can write, and SQLAlchemy
+is not even imported) and SQLAlchemy Core for server URLs. It is the second seam with
 Optuna's internals next to ``optuna_compat``; ``tests/base/test_optuna_compat.py`` checks
 every query against what Optuna's API returns for the same study. It imports no optuna.
 """
@@ -74,11 +74,16 @@ class Reader:
         if self._sqlite is not None:
             import sqlite3
 
-            uri = f"{Path(self._sqlite).resolve().as_uri()}?mode=ro"
-            with sqlite3.connect(uri, uri=True) as connection:
-                rows = connection.execute(sql, tuple(params)).fetchall()
-            connection.close()
-            return rows
+            # mode=rw never creates a file; query_only refuses every write. Not mode=ro: a
+            # read-only connection to a WAL store leaves its -wal and -shm files behind,
+            # where the last ordinary connection to close removes them.
+            uri = f"{Path(self._sqlite).resolve().as_uri()}?mode=rw"
+            connection = sqlite3.connect(uri, uri=True)
+            try:
+                connection.execute("PRAGMA query_only = ON")
+                return connection.execute(sql, tuple(params)).fetchall()
+            finally:
+                connection.close()
         import sqlalchemy
 
         if self._engine is None:

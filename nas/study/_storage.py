@@ -100,13 +100,7 @@ def open_storage(
     try:
         return _create(url, engine_kwargs, options)
     except ImportError:
-        scheme = url.split(":", 1)[0].split("+", 1)[0]
-        extra = DRIVER_EXTRAS.get(scheme)
-        hint = f"pip install 'nas[{extra}]'" if extra else "install its SQLAlchemy driver"
-        raise StorageError(
-            f"cannot open storage {mask_password(url)}: the database driver for {scheme!r} "
-            f"is not installed; {hint}"
-        ) from None
+        raise _missing_driver(url) from None
     except Exception as exc:  # SQLAlchemy raises several unrelated types for bad URLs
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StorageError(
@@ -150,6 +144,16 @@ def _make_folder(path: str) -> None:
 OPTUNA_TABLE = "studies"  # present in every Optuna RDB store
 
 
+def _missing_driver(url: str) -> StorageError:
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    extra = DRIVER_EXTRAS.get(scheme)
+    hint = f"pip install 'nas[{extra}]'" if extra else "install its SQLAlchemy driver"
+    return StorageError(
+        f"cannot open storage {mask_password(url)}: the database driver for {scheme!r} "
+        f"is not installed; {hint}"
+    )
+
+
 def check_store(url: str) -> None:
     """Raise unless ``url`` holds an Optuna store, creating and changing nothing (a SQLite
     file is opened read-only, without SQLAlchemy)."""
@@ -170,7 +174,7 @@ def check_store(url: str) -> None:
         else:
             found = _server_has_table(url)
     except ImportError:
-        return  # the driver is missing: opening says so, with the pip extra to install
+        raise _missing_driver(url) from None
     except Exception as exc:  # sqlite3 and SQLAlchemy raise several unrelated types
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise StorageError(

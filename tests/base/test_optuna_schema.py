@@ -80,3 +80,4 @@ def test_the_reader_opens_sqlite_read_only(tmp_path):
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         Reader(url).rows("DELETE FROM trials")
     assert (tmp_path / "s.db").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.db"]  # no -wal/-shm left

@@ -186,14 +186,17 @@ def test_completed_trials_get_a_note_a_diagram_and_reloadable_weights(make_recip
     from nas.builder import build_model
     from nas.training import evaluate
 
-    recipe = load_recipe(make_recipe(n_trials=1))
+    recipe = load_recipe(make_recipe(n_trials=1, artifacts={}))  # the default folder
     prepared = prepare_search(recipe)
     prepared.study.enqueue_trial(WIDE)
     run_search(recipe, prepared=prepared)
     (trial,) = prepared.study.trials
     assert prepared.study.user_attrs["artifact_dir"] == str(tmp_path / "store-artifacts")
     live = optuna.trial.Trial(prepared.study, trial._trial_id)  # get_note reads via a Trial
-    assert get_note(live).startswith(f"### Trial 0: {trial.user_attrs['summary']}")
+    note = get_note(live)
+    assert note.startswith(f"### Trial 0: {trial.user_attrs['summary']}")
+    diagram = trial.user_attrs["artifacts"]["diagram"]
+    assert f"/{trial._trial_id}/{diagram})" in note  # the diagram, full width in the note
     names = sorted(m.filename for m in get_all_artifact_meta(trial, storage=prepared.study._storage))
     assert names == ["trial-0-architecture.png", "trial-0-weights.safetensors"]
 
