@@ -75,3 +75,4 @@ def test_the_model_card_says_to_give_raw_inputs(regression_bundle):
     out, _, _ = regression_bundle
     card = (out / "README.md").read_text()
     assert "Give the model raw inputs" in card and "targets' own units" in card
+    assert ", 1 output |" in card  # not "1 outputs"
