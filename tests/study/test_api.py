@@ -70,3 +70,12 @@ def test_a_recipe_file_and_overrides(tmp_path):
 def test_a_bad_key_is_named(tmp_path):
     with pytest.raises(RecipeError, match="nas.search\\(\\): n_trial: unknown key"):
         nas.search(SPACES / "tiny.yaml", "digits", n_trial=3)
+
+
+def test_the_running_trials_epochs_reach_the_caller(tmp_path):
+    seen = []
+    nas.search(SPACES / "tiny.yaml", "digits", n_trials=1, sampler="random", pruner="none",
+               storage=f"sqlite:///{tmp_path / 'e.db'}", workers=1,
+               on_epoch=lambda number, done, total, metrics: seen.append((number, done, total, set(metrics))))  # fmt: skip
+    assert [s[:3] for s in seen] == [(0, 1, 2), (0, 2, 2)]  # tiny.yaml trains 2 epochs
+    assert {"val_acc", "val_loss"} <= seen[0][3]
