@@ -237,13 +237,14 @@ def write_bundle(
 
 
 def _deployable(model: nn.Module, preprocessing: dict[str, Any]) -> nn.Module:
-    """``model`` (or each ensemble member) taking raw inputs."""
-    from nas.builder import Ensemble, with_raw_inputs
+    """``model`` (or an ensemble of its members) taking raw inputs; ``model`` itself is
+    left as it was."""
+    from nas.builder import Ensemble, make_ensemble, with_raw_inputs
 
     if isinstance(model, Ensemble):
-        for i, member in enumerate(model.members):
-            model.members[i] = with_raw_inputs(member, preprocessing)
-        return model
+        members = [with_raw_inputs(m, preprocessing) for m in model.members]  # type: ignore[arg-type]
+        task = "classification" if model.classification else "regression"
+        return make_ensemble(members, task).eval()
     return with_raw_inputs(model, preprocessing)  # type: ignore[arg-type]
 
 
