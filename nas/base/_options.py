@@ -14,6 +14,8 @@ architecture JSON file, and a config built in Python, so the three never disagre
 
 from __future__ import annotations
 
+import math
+
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -100,6 +102,8 @@ def check_value(spec: OptionSpec, value: Any) -> Any:
         value = float(value)
     if (spec.kind is not bool and isinstance(value, bool)) or not isinstance(value, spec.kind):
         raise ValueError(f"expected {spec.describe()}, got {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"expected {spec.describe()}, got {value!r} (not a finite number)")
     choices = spec.allowed_choices()
     if choices is not None and value not in choices:
         raise ValueError(f"expected {spec.describe()}, got {value!r}")

@@ -26,6 +26,16 @@ class OptunaCompatError(RuntimeError):
     """The installed Optuna lacks a private API nas relies on."""
 
 
+try:  # the heartbeat machinery of RDB stores, and the per-process trial cache around them
+    from optuna.storages._cached_storage import _CachedStorage as CachedStorage
+    from optuna.storages._heartbeat import BaseHeartbeat, get_heartbeat_thread
+except ImportError as exc:  # pragma: no cover - depends on the installed Optuna
+    raise OptunaCompatError(
+        f"optuna {optuna.__version__} moved its heartbeat or cached storage ({exc}); "
+        f"nas supports optuna{SUPPORTED}"
+    ) from None
+
+
 def _private(obj: object, name: str) -> Any:
     try:
         return getattr(obj, name)
@@ -59,10 +69,20 @@ def storage_of(study: Study) -> optuna.storages.BaseStorage:
 def storage_url(study: Study) -> str | None:
     """The SQLAlchemy URL of a study on an RDB store (None: another kind of storage).
     Optuna wraps RDBStorage in a per-process cache whose backend holds the URL."""
-    storage = storage_of(study)
-    backend = getattr(storage, "_backend", storage)
-    url = getattr(backend, "url", None)
+    storage: object = storage_of(study)
+    while not isinstance(getattr(storage, "url", None), str) and hasattr(storage, "_backend"):
+        storage = storage._backend  # nas's retrying store wraps Optuna's cache wraps RDB
+    url = getattr(storage, "url", None)
     return url if isinstance(url, str) else None
+
+
+def stale_trial_ids(study: Study) -> list[int]:
+    """Ids of the study's RUNNING trials whose heartbeat is older than the grace period
+    (empty unless the storage records heartbeats)."""
+    storage = storage_of(study)
+    if not isinstance(storage, BaseHeartbeat) or storage.get_heartbeat_interval() is None:
+        return []
+    return _private(storage, "_get_stale_trial_ids")(study_id(study))
 
 
 def set_trial_user_attr(study: Study, trial: FrozenTrial, key: str, value: Any) -> None:

@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 _log = logging.getLogger("nas.study")
 
 LATENCY_REPEATS = 20  # forward passes timed per trial (median is recorded)
-INTERRUPTED = "interrupted by the user (Ctrl-C)"
 
 
 def prunes(objectives: Sequence[Objective]) -> bool:
@@ -145,15 +144,21 @@ class TrialObjective:
             return build_seeded(arch, self.dataset, seed)
         except NASError as exc:
             raise self._fail(trial, f"cannot build: {exc}") from None
+        except (Exception, MemoryError) as exc:  # e.g. the host cannot allocate its weights
+            raise self._unexpected(trial, "cannot build", exc) from None
 
     def _cost(self, trial: optuna.Trial, model: NASNet) -> dict[str, float]:
         """Parameters, FLOPs and latency, recorded before training: cost metric -> value."""
         from nas.builder import measure_latency_ms
 
+        try:
+            latency = measure_latency_ms(model, self.dataset.input_shape, LATENCY_REPEATS)
+        except (Exception, MemoryError) as exc:  # activations too large for this host, say
+            raise self._unexpected(trial, "cannot measure latency", exc) from None
         values = {
             "n_params": model.report.n_params,
             "flops": model.report.flops,
-            "latency_ms": measure_latency_ms(model, self.dataset.input_shape, LATENCY_REPEATS),
+            "latency_ms": latency,
         }
         TrialRecord.write(trial, **values)
         if model.report.notes:
@@ -198,12 +203,16 @@ class TrialObjective:
             raise self._prune(
                 trial, f"pruned by {type(trial.study.pruner).__name__}: {exc}"
             ) from None
+        except optuna.exceptions.UpdateFinishedTrialError:
+            raise  # another process failed this trial meanwhile: the loop drops it
         except NASError as exc:
             self._check_interrupt(trial)  # a stop requested before any epoch ended
             raise self._fail(trial, str(exc)) from None
-        except Exception as exc:  # e.g. CUDA out of memory: the trial fails, the study goes on
-            _log.debug("trial %d raised", trial.number, exc_info=True)
-            raise self._fail(trial, f"{type(exc).__name__}: {exc}") from None
+        except SystemExit:  # Lightning's answer to SIGTERM (SIGTERMException)
+            self._check_interrupt(trial)
+            raise
+        except (Exception, MemoryError) as exc:  # CUDA or host out of memory: one trial fails
+            raise self._unexpected(trial, None, exc) from None
 
     def _callbacks(self, trial: optuna.Trial, *, per_epoch: bool = True) -> list[Any]:
         """Stop on Ctrl-C; report each epoch to the pruner (cross-validation reports each
@@ -257,11 +266,22 @@ class TrialObjective:
         TrialRecord.write(trial, fail_reason=reason)
         return TrialFailed(reason)
 
+    def _unexpected(
+        self, trial: optuna.Trial, step: str | None, exc: BaseException
+    ) -> TrialFailed:
+        """Fail the trial on an exception nas did not raise on purpose; the study goes on."""
+        if isinstance(exc, optuna.exceptions.UpdateFinishedTrialError):
+            raise exc
+        _log.debug("trial %d raised", trial.number, exc_info=True)
+        first = str(exc).strip().splitlines()
+        reason = f"{type(exc).__name__}: {first[0] if first else ''}".rstrip(": ")
+        return self._fail(trial, reason if step is None else f"{step}: {reason}")
+
     def _prune(self, trial: optuna.Trial, reason: str) -> optuna.TrialPruned:
         TrialRecord.write(trial, fail_reason=reason)
         return optuna.TrialPruned(reason)
 
     def _check_interrupt(self, trial: optuna.Trial) -> None:
         if self.interrupt is not None and self.interrupt.requested:
-            TrialRecord.write(trial, fail_reason=INTERRUPTED)
+            TrialRecord.write(trial, fail_reason=self.interrupt.reason)
             raise KeyboardInterrupt

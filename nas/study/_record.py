@@ -76,6 +76,16 @@ class TrialRecord:
         for name, value in values.items():
             trial.set_user_attr(name, value)
 
+    @classmethod
+    def write_stored(
+        cls, storage: optuna.storages.BaseStorage, trial_id: int, **values: Any
+    ) -> None:
+        """Store these fields on a running trial known only by its storage id (a trial
+        another process ran, failed by crash recovery)."""
+        _check_names(cls, values)
+        for name, value in values.items():
+            storage.set_trial_user_attr(trial_id, name, value)
+
     def cost(self, metric: Metric) -> float | None:
         """The stored value of a cost metric (``params`` -> ``n_params``)."""
         if metric.cost_attr is None:

@@ -126,7 +126,7 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
     warning = validation_warning(validation, dataset)
     if worker is None or previous is None:
         _describe(study, recipe, space, dataset, url, validation, warning)
-    fail_stale_trials(study)
+    fail_stale_trials(study, recipe.recovery)
     return PreparedSearch(recipe, study, space, dataset, url, validation, warning)
 
 
@@ -226,15 +226,18 @@ def run_search(
 ) -> SearchOutcome:
     """Run ``recipe.n_trials`` more trials (or until ``recipe.timeout``) on its study.
 
-    Ctrl-C stops the running trial after its current batch and marks it FAIL; completed
-    trials are never lost, and running the same recipe again resumes the study.
+    Ctrl-C (or SIGTERM, SIGHUP) stops the running trial after its current batch and marks
+    it FAIL; completed trials are never lost, and running the same recipe again resumes
+    the study.
 
     Args:
         study_total: instead of ``recipe.n_trials`` more trials from this process, run
-            until the study holds this many finished trials, whoever runs them (how a pool
-            of workers shares one budget; trials in flight when it is reached still finish).
+            until the study holds this many trials, whoever runs them (how a pool of
+            workers and their replacements share one budget; see
+            :func:`nas.study._loop.budget_left`).
     """
     from nas.study._interrupt import GracefulInterrupt
+    from nas.study._loop import Limits, run_trials
     from nas.study._objective import TrialFailed, TrialObjective, TrialSettings
 
     prepared = prepared or prepare_search(recipe)
@@ -248,7 +251,8 @@ def run_search(
         folds=prepared.validation.folds,
         threads=recipe.threads,
     )
-    n_trials, callbacks = _budget(study, recipe.n_trials, study_total)
+    own_trials = recipe.n_trials if study_total is None else None
+    limits = Limits(own_trials, recipe.timeout, study_total)
     ran: list[int] = []
     interrupted = False
     artifacts = _artifacts(prepared)
@@ -263,37 +267,22 @@ def run_search(
                 artifacts.record_study(study)
             if on_trial is not None:
                 on_trial(study, trial)
-            if interrupt.requested:
-                study.stop()
 
         try:
-            if n_trials != 0:
-                study.optimize(
-                    objective,
-                    n_trials=n_trials,
-                    timeout=recipe.timeout,
-                    catch=(TrialFailed,),
-                    callbacks=[*callbacks, after_trial],
-                )
-        except KeyboardInterrupt:  # raised out of a running trial, which Optuna marked FAIL
+            run_trials(
+                study,
+                objective,
+                limits,
+                recipe.recovery,
+                catch=(TrialFailed,),
+                after_trial=after_trial,
+                stop=lambda: interrupt.requested,
+            )
+        except KeyboardInterrupt:  # raised out of a running trial, now marked FAIL
             interrupted = True
             ran.append(-1)
         interrupted = interrupted or interrupt.requested
     return prepared.outcome(len(ran), interrupted)
-
-
-def _budget(
-    study: optuna.Study, n_trials: int | None, study_total: int | None
-) -> tuple[int | None, list[TrialHook]]:
-    """``n_trials`` for ``study.optimize`` and the callbacks that end the run at
-    ``study_total`` finished trials in the study, if given."""
-    import optuna
-
-    if study_total is None:
-        return n_trials, []
-    before = len(study.get_trials(deepcopy=False, states=finished_states()))
-    stop = optuna.study.MaxTrialsCallback(study_total, states=finished_states())
-    return max(0, study_total - before), [stop]  # an upper bound; the callback stops sooner
 
 
 def _artifacts(prepared: PreparedSearch) -> TrialArtifacts | None:

@@ -65,13 +65,14 @@ def mask_password(url: str) -> str:
 
 def open_storage(
     url: str, recovery: RecoverySettings | None = None, *, create: bool = True
-) -> optuna.storages.RDBStorage:
+) -> optuna.storages.BaseStorage:
     """Open the study store at ``url``, creating it if ``create``.
 
     Args:
         url: SQLAlchemy URL.
-        recovery: turn on heartbeats and the retry of crashed trials (searches and workers);
-            None for read-only use (``nas best``, ``nas export``, the dashboard).
+        recovery: turn on heartbeats, the retry of crashed trials and the retry of storage
+            outages (:class:`~nas.study._resilient.ResilientStorage`) for searches and
+            workers; None for read-only use (``nas best``, ``nas export``, the dashboard).
         create: create the file, its folder and the tables when missing (searches and
             workers). Read-only commands pass False: a missing store is an error, and
             nothing is written.
@@ -86,6 +87,8 @@ def open_storage(
     path = sqlite_file(url)
     if url.startswith(SQLITE_PREFIX):
         engine_kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}}
+    else:  # a restarted server leaves dead connections in the pool: test each on checkout
+        engine_kwargs = {"pool_pre_ping": True}
     if not create:
         check_store(url)
         # read-only: never create tables; no schema migration check (alembic, 0.2 s)
@@ -98,7 +101,7 @@ def open_storage(
 
         options.update(storage_options(recovery))
     try:
-        return _create(url, engine_kwargs, options)
+        storage = _create(url, engine_kwargs, options)
     except ImportError:
         raise _missing_driver(url) from None
     except Exception as exc:  # SQLAlchemy raises several unrelated types for bad URLs
@@ -106,6 +109,12 @@ def open_storage(
         raise StorageError(
             f"cannot open storage {mask_password(url)}: {mask_password(reason)}"
         ) from None
+    if recovery is None:
+        return storage
+    from nas.base.optuna_compat import CachedStorage
+    from nas.study._resilient import ResilientStorage
+
+    return ResilientStorage(CachedStorage(storage), url, recovery.storage_retry_s)
 
 
 SCHEMA_RACE_RETRIES = 5  # workers started together on a new store all try to create its tables

@@ -1,0 +1,136 @@
+"""One process's trial loop: ask, train under a heartbeat, tell; in place of
+``study.optimize``, so that a fault meets a decision instead of a traceback.
+
+- Before each trial, and every ``heartbeat_interval`` while one trains, stale trials of
+  dead workers are failed and queued again (:mod:`nas.study._recovery`).
+- A trial that another process failed meanwhile (this worker was paused past the grace
+  period, or cut off from the store) is dropped with one log line; the loop goes on.
+- A study budget (``study_total``) counts the trials the study holds, not the ones this
+  process ran, so any number of workers, and their replacements, share one budget; a failed
+  trial that a retry replaces does not count, its retry does.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import optuna
+from optuna.trial import TrialState
+
+from nas.base.optuna_compat import get_heartbeat_thread, storage_of, trial_id
+from nas.study._recovery import StaleWatch, fail_stale_trials, replaced_failures
+
+if TYPE_CHECKING:
+    from optuna.trial import FrozenTrial
+
+    from nas.study._sections import RecoverySettings
+
+_log = logging.getLogger("nas.study")
+
+Objective = Callable[[optuna.Trial], "float | Sequence[float]"]
+AfterTrial = Callable[[optuna.Study, "FrozenTrial"], None]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """When a trial loop stops (whichever comes first)."""
+
+    n_trials: int | None = None  # trials this process runs
+    timeout: float | None = None  # seconds after which no new trial starts
+    study_total: int | None = None  # trials the study should hold, whoever runs them
+
+
+class TrialLost(Exception):
+    """This process's trial was finished by another one (failed as stale) while it ran."""
+
+
+def budget_left(study: optuna.Study, total: int) -> bool:
+    """Whether a worker sharing a budget of ``total`` trials should start another: fewer
+    are claimed (finished, running or queued, minus failures that a retry replaces), or a
+    queued trial (a retry) waits to be run."""
+    trials = study.get_trials(deepcopy=False)
+    replaced = replaced_failures(trials)
+    claimed = sum(1 for t in trials if not (t.state == TrialState.FAIL and t.number in replaced))
+    waiting = any(t.state == TrialState.WAITING for t in trials)
+    return claimed < total or waiting
+
+
+def run_trials(
+    study: optuna.Study,
+    objective: Objective,
+    limits: Limits,
+    recovery: RecoverySettings,
+    *,
+    catch: tuple[type[Exception], ...],
+    after_trial: AfterTrial,
+    stop: Callable[[], bool],
+) -> int:
+    """Run trials until ``limits`` or ``stop()`` says so; the number finished.
+
+    Exceptions of ``catch`` fail their trial and the loop goes on; any other exception
+    (KeyboardInterrupt included) fails the trial and is raised.
+    """
+    started, finished = time.monotonic(), 0
+    with StaleWatch(study, recovery):
+        while not stop():
+            if limits.n_trials is not None and finished >= limits.n_trials:
+                break
+            if limits.timeout is not None and time.monotonic() - started >= limits.timeout:
+                break
+            fail_stale_trials(study, recovery)
+            if limits.study_total is not None and not budget_left(study, limits.study_total):
+                break
+            frozen = _run_one(study, objective, catch)
+            if frozen is None:
+                continue  # lost to another process: not this process's trial any more
+            finished += 1
+            after_trial(study, frozen)
+    return finished
+
+
+def _run_one(
+    study: optuna.Study, objective: Objective, catch: tuple[type[Exception], ...]
+) -> FrozenTrial | None:
+    """Ask, run and tell one trial; its stored record, or None if it was lost."""
+    with warnings.catch_warnings():  # "Heartbeat ... supposed to be used with optimize"
+        warnings.simplefilter("ignore", UserWarning)
+        trial = study.ask()
+    storage, ident = storage_of(study), trial_id(trial)
+    values: float | Sequence[float] | None = None
+    state, error = TrialState.COMPLETE, None
+    with get_heartbeat_thread(ident, storage):
+        try:
+            values = objective(trial)
+        except optuna.TrialPruned:
+            state = TrialState.PRUNED
+        except optuna.exceptions.UpdateFinishedTrialError:
+            state = None  # its record could not be written: someone else finished it
+        except (Exception, KeyboardInterrupt) as exc:
+            state, error = TrialState.FAIL, exc
+    if state is None or storage.get_trial(ident).state != TrialState.RUNNING:
+        _drop(trial.number)
+        return None
+    try:
+        study.tell(trial, values if state == TrialState.COMPLETE else None, state=state)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        # a retried write that had landed before the connection dropped, or a real loss
+        if storage.get_trial(ident).state != state:
+            _drop(trial.number)
+            return None
+    if error is not None and not isinstance(error, catch):
+        raise error
+    return storage.get_trial(ident)
+
+
+def _drop(number: int) -> None:
+    _log.warning(
+        "trial #%d was failed by another process while this worker could not reach the "
+        "store (paused or cut off past the grace period); dropping this worker's copy "
+        "and going on",
+        number,
+    )
