@@ -14,9 +14,8 @@ architecture JSON file, and a config built in Python, so the three never disagre
 
 from __future__ import annotations
 
-import math
-
 import dataclasses
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar

@@ -27,8 +27,8 @@ class OptunaCompatError(RuntimeError):
 
 
 try:  # the heartbeat machinery of RDB stores, and the per-process trial cache around them
-    from optuna.storages._cached_storage import _CachedStorage as CachedStorage
-    from optuna.storages._heartbeat import BaseHeartbeat, get_heartbeat_thread
+    from optuna.storages._cached_storage import _CachedStorage as CachedStorage  # noqa: F401
+    from optuna.storages._heartbeat import BaseHeartbeat, get_heartbeat_thread  # noqa: F401
 except ImportError as exc:  # pragma: no cover - depends on the installed Optuna
     raise OptunaCompatError(
         f"optuna {optuna.__version__} moved its heartbeat or cached storage ({exc}); "

@@ -266,9 +266,7 @@ class TrialObjective:
         TrialRecord.write(trial, fail_reason=reason)
         return TrialFailed(reason)
 
-    def _unexpected(
-        self, trial: optuna.Trial, step: str | None, exc: BaseException
-    ) -> TrialFailed:
+    def _unexpected(self, trial: optuna.Trial, step: str | None, exc: BaseException) -> TrialFailed:
         """Fail the trial on an exception nas did not raise on purpose; the study goes on."""
         if isinstance(exc, optuna.exceptions.UpdateFinishedTrialError):
             raise exc
