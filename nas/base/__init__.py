@@ -30,6 +30,7 @@ from nas.base._plugins import (
     load_entry_point_plugins,
     load_plugins,
 )
+from nas.base._process import PARENT_ENV, exit_with_parent
 from nas.base._registry import Registry
 from nas.base._text import count
 from nas.base._verbose import VERBOSE_ENV, set_verbose, verbose
@@ -37,6 +38,7 @@ from nas.base._yaml import load_yaml, parse_yaml, read_text
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "PARENT_ENV",
     "VERBOSE_ENV",
     "ArchitectureError",
     "DataError",
@@ -55,6 +57,7 @@ __all__ = [
     "check_value",
     "config_to_dict",
     "count",
+    "exit_with_parent",
     "lazy_exports",
     "load_entry_point_plugins",
     "load_plugins",

@@ -48,6 +48,9 @@ def worker(
         None, "--worker-index", min=0, help="Distinct per worker (default: from host and pid)."
     ),
     quiet: bool = typer.Option(False, "--quiet", help="Print errors only."),
+    until: int | None = typer.Option(
+        None, "--until", min=1, hidden=True, help="Run until the study holds this many trials."
+    ),
 ) -> None:
     """Join a study (creating it if needed) and run trials until its budget is spent.
 
@@ -55,6 +58,7 @@ def worker(
     through its storage (PostgreSQL or MySQL across machines) and pick up trials that a
     crashed worker left behind.
     """
+    from nas.base import exit_with_parent
     from nas.study import (
         INTERRUPTED_EXIT,
         mask_password,
@@ -64,6 +68,7 @@ def worker(
         worker_label,
     )
 
+    exit_with_parent()  # started by `nas search --workers`: stop when it does
     overrides = RecipeOverrides(
         n_trials,
         timeout,
@@ -83,7 +88,8 @@ def worker(
     if not quiet:
         console.print(
             f"[bold]worker[/] {worker_label()} joined study {r.study} in "
-            f"{mask_password(prepared.storage_url)} ({_budget(n_trials, r.n_trials)})",
+            f"{mask_password(prepared.storage_url)} "
+            f"({_budget(n_trials, until or r.n_trials)})",
             highlight=False,
         )
 
@@ -92,7 +98,7 @@ def worker(
             console.print(trial_line(study, trial), highlight=False)  # type: ignore[arg-type]
 
     # --n-trials: this worker's own count; else the recipe's n_trials is the study's total
-    total = None if n_trials is not None else r.n_trials
+    total = until if until is not None else None if n_trials is not None else r.n_trials
     outcome = run_search(r, prepared=prepared, on_trial=on_trial, study_total=total)
     if outcome.interrupted:
         sys.exit(INTERRUPTED_EXIT)

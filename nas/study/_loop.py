@@ -49,15 +49,19 @@ class TrialLost(Exception):
     """This process's trial was finished by another one (failed as stale) while it ran."""
 
 
-def budget_left(study: optuna.Study, total: int) -> bool:
-    """Whether a worker sharing a budget of ``total`` trials should start another: fewer
-    are claimed (finished, running or queued, minus failures that a retry replaces), or a
-    queued trial (a retry) waits to be run."""
+def claimed_trials(study: optuna.Study) -> int:
+    """The study's trials that count against a budget: finished, running or queued, minus
+    the failed ones that a retry replaces."""
     trials = study.get_trials(deepcopy=False)
     replaced = replaced_failures(trials)
-    claimed = sum(1 for t in trials if not (t.state == TrialState.FAIL and t.number in replaced))
-    waiting = any(t.state == TrialState.WAITING for t in trials)
-    return claimed < total or waiting
+    return sum(1 for t in trials if not (t.state == TrialState.FAIL and t.number in replaced))
+
+
+def budget_left(study: optuna.Study, total: int) -> bool:
+    """Whether a worker sharing a budget of ``total`` trials should start another: fewer
+    are claimed (:func:`claimed_trials`), or a queued trial (a retry) waits to be run."""
+    waiting = study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+    return bool(waiting) or claimed_trials(study) < total
 
 
 def run_trials(

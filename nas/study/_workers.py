@@ -18,16 +18,18 @@ trial after its current batch, a second aborts them.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from nas.base import NASError, RecipeError
+from nas.base import PARENT_ENV, NASError, RecipeError
 from nas.study._search import (
     EpochHook,
     PreparedSearch,
@@ -46,6 +48,8 @@ SQLITE_MAX_WORKERS = 8  # beyond this, writers queue on SQLite's single lock: us
 POLL_S = 1.0  # how often the launcher looks for finished trials
 THREAD_ENVS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")  # torch's intra-op thread pools
 INTERRUPTED_EXIT = 130  # the shell convention for "stopped by Ctrl-C" (nas search, nas worker)
+CLEAN_EXITS = (0, INTERRUPTED_EXIT, -signal.SIGINT)  # a worker that stopped, not one that died
+_log = logging.getLogger("nas.study")
 
 
 @dataclass(frozen=True)
@@ -188,13 +192,6 @@ def check_storage_for(plan: WorkerPlan, storage_url: str) -> None:
         )
 
 
-def split_trials(n_trials: int | None, n_workers: int) -> list[int | None]:
-    """``n_trials`` shared as evenly as possible (None: each runs until the timeout)."""
-    if n_trials is None:
-        return [None] * n_workers
-    return [n_trials // n_workers + (i < n_trials % n_workers) for i in range(n_workers)]
-
-
 def launch_workers(
     prepared: PreparedSearch,
     plan: WorkerPlan,
@@ -204,21 +201,28 @@ def launch_workers(
     on_interrupt: Callable[[], None] | None = None,
     on_epoch: EpochHook | None = None,
 ) -> SearchOutcome:
-    """Run ``prepared``'s trials in ``plan.n_workers`` ``nas worker`` processes.
+    """Run ``prepared``'s trials in ``plan.n_workers`` supervised ``nas worker`` processes.
+
+    The workers share one budget: the study's trials now plus the recipe's ``n_trials``
+    (or until its ``timeout``). A worker that dies has its trial failed and queued again at
+    once, and a new worker takes its place (at most ``MAX_RESTARTS`` per worker), so the
+    study ends with the trials asked for. Ctrl-C, SIGTERM and SIGHUP reach every worker
+    as Ctrl-C; the workers exit when this process dies, even by SIGKILL.
 
     Args:
         prepared: the study, already created (so the workers only join it).
         plan: devices and threads of each worker.
         worker_args: the recipe file and the overrides every worker gets (``--sampler``,
-            ``--seed``, ``--timeout``); the storage URL travels in ``$NAS_STORAGE`` so its
-            password never shows in a process list.
+            ``--seed``); the storage URL travels in ``$NAS_STORAGE`` so its password never
+            shows in a process list.
         on_epoch: sees the running trials' last reported epoch (read from the store: the
             epochs planned are not stored, so it gets 0 for them).
     """
     from nas.study._interrupt import GracefulInterrupt
+    from nas.study._recovery import StaleWatch
 
-    pool = _WorkerPool(prepared, on_trial, on_epoch)
-    pool.start(plan, worker_args)
+    pool = _WorkerPool(prepared, plan, worker_args, on_trial, on_epoch)
+    pool.start()
 
     def first_interrupt() -> None:
         if on_interrupt is not None:
@@ -227,8 +231,10 @@ def launch_workers(
 
     interrupted = False
     with GracefulInterrupt(on_first=first_interrupt) as interrupt:
+        pool.interrupt = interrupt
         try:
-            pool.wait()
+            with StaleWatch(prepared.study, prepared.recipe.recovery):
+                pool.supervise()
         except KeyboardInterrupt:  # the second Ctrl-C: abort the workers' trials now
             interrupted = True
             pool.abort()
@@ -239,16 +245,56 @@ def launch_workers(
     return prepared.outcome(pool.new_trials, interrupted)
 
 
+MAX_RESTARTS = 3  # new workers per worker slot, for workers that die
+
+
+def describe_exit(code: int) -> str:
+    """``exit 1`` or ``killed by SIGKILL``."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit {code}"
+
+
+@dataclass
+class _Worker:
+    """One slot of the pool and the process that fills it now."""
+
+    slot: int
+    device: str | None
+    process: subprocess.Popen[bytes]
+    label: str  # host:pid, as recorded on its trials
+    restarts: int = 0
+
+
 class _WorkerPool:
     """The ``nas worker`` processes of one search, and the trials they finished."""
 
     def __init__(
-        self, prepared: PreparedSearch, on_trial: TrialHook | None, on_epoch: EpochHook | None
+        self,
+        prepared: PreparedSearch,
+        plan: WorkerPlan,
+        worker_args: Sequence[str],
+        on_trial: TrialHook | None,
+        on_epoch: EpochHook | None,
     ) -> None:
-        self.prepared, self.on_trial, self.on_epoch = prepared, on_trial, on_epoch
-        self.processes: list[subprocess.Popen[bytes]] = []
+        from nas.study._loop import claimed_trials
+
+        self.prepared, self.plan, self.worker_args = prepared, plan, worker_args
+        self.on_trial, self.on_epoch = on_trial, on_epoch
+        self.workers: list[_Worker] = []
+        self.exits: list[tuple[int, int]] = []  # (slot, exit code) of workers that died
+        self.interrupt: Any = None  # the GracefulInterrupt, once installed
         self.seen = {t.number for t in self._finished()}
         self._before = len(self.seen)
+        recipe = prepared.recipe
+        self.total = None
+        if recipe.n_trials is not None:
+            self.total = claimed_trials(prepared.study) + recipe.n_trials
+        self.deadline = None if recipe.timeout is None else time.monotonic() + recipe.timeout
+        self._next_index = 0
 
     @property
     def new_trials(self) -> int:
@@ -257,23 +303,35 @@ class _WorkerPool:
     def _finished(self) -> list[optuna.trial.FrozenTrial]:
         return self.prepared.study.get_trials(deepcopy=False, states=finished_states())
 
-    def start(self, plan: WorkerPlan, worker_args: Sequence[str]) -> None:
-        """One process per worker with a share of the trials (none for a zero share)."""
+    def start(self) -> None:
+        """One process per worker (no more than the trials to run)."""
+        n = self.plan.n_workers
+        if self.prepared.recipe.n_trials is not None:
+            n = min(n, self.prepared.recipe.n_trials)
+        for slot in range(n):
+            self.workers.append(self._spawn(slot, self.plan.devices[slot]))
+
+    def _spawn(self, slot: int, device: str | None, restarts: int = 0) -> _Worker:
         recipe = self.prepared.recipe
-        shares = split_trials(recipe.n_trials, plan.n_workers)
-        for index, (device, share) in enumerate(zip(plan.devices, shares, strict=True)):
-            if share == 0:
-                continue
-            env = {**os.environ, STORAGE_ENV: self.prepared.storage_url}
-            for name in THREAD_ENVS:
-                env.setdefault(name, str(plan.threads))
-            if device is not None:
-                env["CUDA_VISIBLE_DEVICES"] = device
-            command = [sys.executable, "-m", "nas", "worker", *worker_args]
-            command += ["--study-name", recipe.study, "--worker-index", str(index), "--quiet"]
-            if share is not None:
-                command += ["--n-trials", str(share)]
-            self.processes.append(subprocess.Popen(command, env=env, start_new_session=True))
+        env = {
+            **os.environ,
+            STORAGE_ENV: self.prepared.storage_url,
+            PARENT_ENV: str(os.getpid()),
+        }
+        for name in THREAD_ENVS:
+            env.setdefault(name, str(self.plan.threads))
+        if device is not None:
+            env["CUDA_VISIBLE_DEVICES"] = device
+        index, self._next_index = self._next_index, self._next_index + 1  # own seed stream
+        command = [sys.executable, "-m", "nas", "worker", *self.worker_args]
+        command += ["--study-name", recipe.study, "--worker-index", str(index), "--quiet"]
+        if self.total is not None:
+            command += ["--until", str(self.total)]
+        if self.deadline is not None:
+            command += ["--timeout", f"{max(0.0, self.deadline - time.monotonic()):.1f}"]
+        process = subprocess.Popen(command, env=env, start_new_session=True)
+        label = f"{socket.gethostname()}:{process.pid}"
+        return _Worker(slot, device, process, label, restarts)
 
     def report_new(self) -> None:
         """Pass each newly finished trial to ``on_trial``."""
@@ -283,12 +341,60 @@ class _WorkerPool:
                 if self.on_trial is not None:
                     self.on_trial(self.prepared.study, trial)
 
-    def wait(self) -> None:
-        """Report trials as they finish until every worker has exited."""
-        while any(p.poll() is None for p in self.processes):
+    def supervise(self) -> None:
+        """Report trials as they finish; replace workers that die, until every worker has
+        exited and the budget is spent (or cannot be: restarts used up, time out)."""
+        while True:
+            for worker in list(self.workers):
+                code = worker.process.poll()
+                if code is not None and code not in CLEAN_EXITS:
+                    self._died(worker, code)
             self.report_new()
             self.report_running()
+            idle = all(w.process.poll() is not None for w in self.workers)
+            if idle and not self._refill():
+                return
             time.sleep(POLL_S)
+
+    def _died(self, worker: _Worker, code: int) -> None:
+        """Fail the dead worker's trials now (no waiting for their heartbeats) and put a
+        new worker in its place while its slot has restarts left."""
+        from nas.study._recovery import fail_trials_of
+
+        self.workers.remove(worker)
+        self.exits.append((worker.slot, code))
+        fail_trials_of(
+            self.prepared.study, [worker.label], f"died ({describe_exit(code)})",
+            self.prepared.recipe.recovery,
+        )  # fmt: skip
+        if self._stopping() or worker.restarts >= MAX_RESTARTS:
+            return
+        _log.warning(
+            "worker %d (%s) died (%s); starting another in its place",
+            worker.slot, worker.label, describe_exit(code),
+        )  # fmt: skip
+        self.workers.append(self._spawn(worker.slot, worker.device, worker.restarts + 1))
+
+    def _refill(self) -> bool:
+        """Every worker has exited: start one more if trials are still owed (a retry
+        queued after the others stopped); False when the search is done."""
+        from nas.study._loop import budget_left
+
+        self.workers = [w for w in self.workers if w.process.poll() is None]
+        if self._stopping() or self.total is None:
+            return False
+        if not budget_left(self.prepared.study, self.total):
+            return False
+        restarts = sum(1 for _ in self.exits)
+        if restarts >= MAX_RESTARTS * self.plan.n_workers:
+            return False
+        self.workers.append(self._spawn(0, self.plan.devices[0], restarts))
+        return True
+
+    def _stopping(self) -> bool:
+        interrupted = self.interrupt is not None and self.interrupt.requested
+        timed_out = self.deadline is not None and time.monotonic() >= self.deadline
+        return interrupted or timed_out
 
     def report_running(self) -> None:
         """Pass each running trial's last reported epoch to ``on_epoch``."""
@@ -305,27 +411,30 @@ class _WorkerPool:
                 self.on_epoch(trial.number, step + 1, 0, {metric: value})
 
     def forward_interrupt(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+        for worker in self.workers:
+            if worker.process.poll() is None:
+                worker.process.send_signal(signal.SIGINT)
 
     def abort(self) -> None:
         """The second Ctrl-C: pass it on and wait for the workers to stop."""
         self.forward_interrupt()
-        for process in self.processes:
-            process.wait()
+        for worker in self.workers:
+            worker.process.wait()
 
     def check_exits(self) -> None:
-        """Raise naming the workers that failed (their errors went to the terminal)."""
-        failed = [
-            (i, p.returncode)
-            for i, p in enumerate(self.processes)
-            if p.returncode not in (0, INTERRUPTED_EXIT, -signal.SIGINT)
-        ]
-        if failed:
-            codes = ", ".join(f"worker {i}: exit {code}" for i, code in failed)
-            raise NASError(
-                f"{len(failed)} of {len(self.processes)} workers failed ({codes}; their errors "
-                f"are printed above); the trials they completed are stored in "
-                f"{mask_password(self.prepared.storage_url)}"
-            )
+        """Raise naming the workers that died, if the study did not get its trials anyway
+        (their errors went to the terminal)."""
+        from nas.study._loop import budget_left
+
+        if not self.exits:
+            return
+        codes = ", ".join(f"worker {slot}: {describe_exit(code)}" for slot, code in self.exits)
+        owed = self.total is not None and budget_left(self.prepared.study, self.total)
+        if not owed:
+            _log.warning("%d worker(s) died and were replaced (%s)", len(self.exits), codes)
+            return
+        raise NASError(
+            f"{len(self.exits)} workers died ({codes}; their errors are printed above) and "
+            f"the study is short of its trials; the trials completed are stored in "
+            f"{mask_password(self.prepared.storage_url)}; run the same command to go on"
+        )

@@ -1,0 +1,252 @@
+"""Searches that survive their infrastructure: storage outages, trials lost while a worker
+was paused, stale trials found while a worker trains, supervised worker pools, signals.
+
+The PostgreSQL chaos test (kills, a pause past the grace period, a server restart, all in
+one study) is in test_chaos.py.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+import sqlalchemy.exc
+
+import nas.training
+from nas.base import StorageError
+from nas.study import load_recipe, prepare_search, run_search
+from tests.conftest import ROOT, SPACES
+
+RECOVERY = {"heartbeat_interval": 1, "grace_period": 3, "max_retry": 2}
+
+
+def trials_of(recipe_path, study="t"):
+    recipe = load_recipe(recipe_path)
+    return optuna.load_study(study_name=study, storage=recipe.storage).trials
+
+
+def slow_space(tmp_path, epochs="[2, 20000]"):
+    space = tmp_path / "slow.yaml"
+    space.write_text((SPACES / "tiny.yaml").read_text().replace("epochs: 2", f"epochs: {epochs}"))
+    return str(space)
+
+
+# ---- storage outages ------------------------------------------------------------------
+class Outage:
+    """Makes Optuna's RDB storage fail like a stopped server for ``seconds``, starting at
+    the first reported epoch (so the outage hits a trial in flight)."""
+
+    def __init__(self, monkeypatch, seconds: float, message="connection refused") -> None:
+        self.seconds, self.message, self.until = seconds, message, None
+        self.faults = 0
+        rdb = optuna.storages.RDBStorage
+        for name in ("set_trial_intermediate_value", "set_trial_user_attr", "get_all_trials",
+                     "set_trial_state_values", "record_heartbeat", "get_trial",
+                     "create_new_trial", "_get_stale_trial_ids"):  # fmt: skip
+            monkeypatch.setattr(rdb, name, self._wrap(getattr(rdb, name), name))
+
+    def _wrap(self, method, name):
+        def call(storage, *args, **kwargs):
+            if name == "set_trial_intermediate_value" and self.until is None:
+                self.until = time.monotonic() + self.seconds
+            if self.until is not None and time.monotonic() < self.until:
+                self.faults += 1
+                raise sqlalchemy.exc.OperationalError(
+                    name, {}, sqlite3.OperationalError(self.message)
+                )
+            return method(storage, *args, **kwargs)
+
+        return call
+
+
+def test_a_storage_outage_mid_trial_is_waited_out(make_recipe, monkeypatch, caplog):
+    recipe = load_recipe(make_recipe(n_trials=3, sampler="random", pruner="median"))
+    outage = Outage(monkeypatch, seconds=3)
+    with caplog.at_level(logging.WARNING, logger="nas.study"):
+        outcome = run_search(recipe)
+    assert outage.faults > 0
+    assert outcome.n_complete == 3 and outcome.new_trials == 3
+    trials = trials_of(recipe.source)
+    assert [t.state.name for t in trials] == ["COMPLETE"] * 3
+    assert trials[0].intermediate_values  # the epochs reported during the outage landed
+    lines = [r.getMessage() for r in caplog.records]
+    assert sum("is unreachable (connection refused)" in line for line in lines) == 1, lines
+    assert sum("is back after" in line for line in lines) == 1, lines
+
+
+def test_an_outage_past_the_window_ends_the_search_with_one_error(make_recipe, monkeypatch):
+    recipe = load_recipe(
+        make_recipe(n_trials=3, sampler="random", recovery={**RECOVERY, "storage_retry_s": 2})
+    )
+    Outage(monkeypatch, seconds=3600)
+    with pytest.raises(StorageError, match="lost the study store .* for 2 s"):
+        run_search(recipe)
+
+
+def test_a_read_only_store_is_one_error(make_recipe, monkeypatch):
+    recipe = load_recipe(make_recipe(n_trials=2, sampler="random"))
+    Outage(monkeypatch, seconds=3600, message="attempt to write a readonly database")
+    with pytest.raises(StorageError, match="the store is read-only"):
+        run_search(recipe)
+
+
+# ---- trials lost while paused, stale trials found while training --------------------
+def test_a_trial_failed_by_another_worker_meanwhile_is_dropped(make_recipe, monkeypatch, caplog):
+    """What a worker paused past the grace period sees when it resumes: its trial was
+    failed (and queued again) by another worker. It drops it and goes on."""
+    from nas.study._recovery import fail_trial
+
+    recipe = load_recipe(make_recipe(n_trials=2, sampler="random", recovery=RECOVERY))
+    other = prepare_search(recipe).study  # another worker's view of the study
+    real, calls = nas.training.train_architecture, []
+
+    def paused(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # while trial 0 trains, the other worker fails it as stale
+            trial = other.get_trials(states=(optuna.trial.TrialState.RUNNING,))[0]
+            fail_trial(other, trial, "worker x:1 stopped heartbeating", max_retry=2)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(nas.training, "train_architecture", paused)
+    with caplog.at_level(logging.WARNING, logger="nas.study"):
+        outcome = run_search(recipe)
+    trials = trials_of(recipe.source)
+    assert trials[0].state.name == "FAIL"
+    assert trials[0].user_attrs["fail_reason"] == "worker x:1 stopped heartbeating"
+    assert trials[1].user_attrs["retry_of"] == 0 and trials[1].state.name == "COMPLETE"
+    assert "fail_reason" not in trials[1].user_attrs  # the retry inherits no failure
+    assert outcome.new_trials == 2
+    assert any("trial #0 was failed by another process" in r.getMessage() for r in caplog.records)
+
+
+def test_a_stale_trial_is_failed_while_the_worker_trains(make_recipe, tmp_path, monkeypatch):
+    """A trial whose worker died goes stale; a live worker fails it during its own long
+    trial, not only when it starts the next one."""
+    recipe = load_recipe(
+        make_recipe(
+            n_trials=1, sampler="random", space=slow_space(tmp_path, "20000"), trial_timeout=8,
+            recovery=RECOVERY,
+        )
+    )  # fmt: skip
+    prepare_search(recipe)
+    storage = optuna.storages.RDBStorage(recipe.storage, heartbeat_interval=1, grace_period=3)
+    study = optuna.load_study(study_name="t", storage=storage)
+    orphan = study.ask()  # a dead worker's trial: one heartbeat, then nothing
+    orphan.set_user_attr("worker", "gone:42")
+    storage.record_heartbeat(orphan._trial_id)
+    started = time.monotonic()
+    run_search(recipe)  # one trial of about 8 s
+    trials = trials_of(recipe.source)
+    assert trials[0].state.name == "FAIL"
+    reason = trials[0].user_attrs["fail_reason"]
+    assert reason.startswith("worker gone:42 stopped heartbeating (none for over 3 s")
+    failed_after = (trials[0].datetime_complete - trials[1].datetime_start).total_seconds()
+    assert 0 < failed_after < time.monotonic() - started - 2  # during trial #1, not after it
+    assert trials[2].state.name == "WAITING"  # its retry, for the next worker
+    assert trials[2].system_attrs["failed_trial"] == 0
+
+
+# ---- signals and supervised pools ----------------------------------------------------
+def search_process(recipe, *args):
+    return subprocess.Popen(
+        [sys.executable, "-m", "nas", "search", str(recipe), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+
+
+def wait_for_training(recipe, count: int, process, timeout=120) -> list:
+    """The trials in training once ``count`` are (their ``seed`` is written)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            running = [
+                t for t in trials_of(recipe) if t.state.name == "RUNNING" and "seed" in t.user_attrs
+            ]
+        except KeyError:  # the study is not created yet
+            running = []
+        if len(running) >= count:
+            return running
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.3)
+    pytest.fail(f"{count} trials never started training")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    return not stat.exists() or stat.read_text().split()[2] != "Z"  # a zombie has exited
+
+
+def test_sigterm_stops_a_single_process_search_like_ctrl_c(make_recipe, tmp_path):
+    recipe = make_recipe(space=slow_space(tmp_path, "20000"), sampler="random", n_trials=3)
+    process = search_process(recipe, "--workers", "1")
+    wait_for_training(recipe, 1, process)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert "Traceback" not in err and "Resume with: nas search" in out
+    [trial] = trials_of(recipe)
+    assert trial.state.name == "FAIL"
+    assert trial.user_attrs["fail_reason"] == "interrupted by the user (SIGTERM)"
+
+
+def test_a_killed_worker_is_replaced_and_its_trial_retried(make_recipe, tmp_path):
+    recipe = make_recipe(
+        space=slow_space(tmp_path), sampler="random", n_trials=4, trial_timeout=4,
+        recovery=RECOVERY,
+    )  # fmt: skip
+    process = search_process(recipe, "--workers", "2")
+    victim = wait_for_training(recipe, 1, process)[0]
+    os.kill(int(victim.user_attrs["worker"].rsplit(":", 1)[1]), signal.SIGKILL)
+    out, err = process.communicate(timeout=240)
+    assert process.returncode == 0, out + err
+    assert "starting another in its place" in err and "Traceback" not in err
+    trials = trials_of(recipe)
+    killed = trials[victim.number]
+    assert killed.state.name == "FAIL"
+    assert killed.user_attrs["fail_reason"].endswith("died (killed by SIGKILL)")
+    retry = [t for t in trials if t.system_attrs.get("failed_trial") == victim.number]
+    assert len(retry) == 1 and retry[0].state.name in ("COMPLETE", "PRUNED")
+    assert retry[0].params == killed.params
+    others = [t for t in trials if t.number != victim.number]
+    assert len(others) == 4  # exactly the trials asked for, the retry among them
+    assert all(t.state.name in ("COMPLETE", "PRUNED") for t in others)
+
+
+def test_sigterm_reaches_every_worker_and_sigkill_takes_them_along(make_recipe, tmp_path):
+    recipe = make_recipe(space=slow_space(tmp_path, "20000"), sampler="random", n_trials=4)
+    process = search_process(recipe, "--workers", "2")
+    running = wait_for_training(recipe, 2, process)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, out + err
+    trials = trials_of(recipe)
+    assert {t.state.name for t in trials} == {"FAIL"}
+    assert {t.user_attrs["fail_reason"] for t in trials} == {"interrupted by the user (Ctrl-C)"}
+    pids = [int(t.user_attrs["worker"].rsplit(":", 1)[1]) for t in running]
+    assert not any(alive(pid) for pid in pids)
+
+    # SIGKILL cannot be passed on: the workers notice their parent is gone and stop
+    process = search_process(recipe, "--workers", "2")
+    running = wait_for_training(recipe, 2, process)
+    pids = [int(t.user_attrs["worker"].rsplit(":", 1)[1]) for t in running]
+    process.kill()
+    process.wait()
+    deadline = time.time() + 60
+    while time.time() < deadline and any(alive(pid) for pid in pids):
+        time.sleep(0.5)
+    assert not any(alive(pid) for pid in pids), "workers outlived their parent"
+    orphans = [t for t in trials_of(recipe) if t.number in {r.number for r in running}]
+    assert {t.user_attrs["fail_reason"] for t in orphans} == {"interrupted by the user (SIGTERM)"}
