@@ -46,6 +46,7 @@ def postgres_url():
         subprocess.run([script, "stop", directory], capture_output=True)
         shutil.rmtree(parent, ignore_errors=True)
 
+
 os.environ.setdefault("NAS_CACHE_DIR", tempfile.mkdtemp(prefix="nas-test-cache-"))
 
 try:  # Hypothesis keeps nothing in the checkout (.hypothesis/): no database, a temp home
@@ -101,8 +102,14 @@ def _untracked_and_changed() -> set[str]:
     )  # fmt: skip
     if run.returncode != 0:  # not a git checkout (e.g. an sdist): nothing to compare
         return set()
-    caches = ("__pycache__", ".pytest_cache", ".ruff_cache", ".egg-info", ".import_linter_cache",
-              ".grimp_cache")
+    caches = (
+        "__pycache__",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".egg-info",
+        ".import_linter_cache",
+        ".grimp_cache",
+    )
     return {line for line in run.stdout.splitlines() if not any(c in line for c in caches)}
 
 

@@ -114,6 +114,7 @@ class StudyRecord:
     folds: int | None = None  # K of its cross-validation (1: a holdout split)
     validation_warning: str | None = None  # why its validation cannot separate trials
     classes: list[str] | None = None  # the user's label of each class index
+    fingerprint: dict[str, Any] | None = None  # data, space and objectives (_fingerprint.py)
 
     @classmethod
     def read(cls, study: optuna.Study | optuna.study.StudySummary) -> StudyRecord:

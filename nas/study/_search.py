@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from nas.base import RecipeError
 from nas.study._artifacts import artifact_dir_of
+from nas.study._fingerprint import differences, fingerprint
 from nas.study._recipe import StudyRecipe, resolve_objectives
 from nas.study._record import StudyRecord
 from nas.study._recovery import fail_stale_trials
@@ -113,7 +114,8 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
     recipe = replace(recipe, objectives=resolve_objectives(recipe, dataset.task))
     url = recipe.storage or default_storage()
     storage = open_storage(url, recipe.recovery)
-    previous = _existing_study(storage, recipe, space, url, joining=worker is not None)
+    marks = fingerprint(dataset, space.text, recipe.objectives)
+    previous = _existing_study(storage, recipe, space, url, marks, joining=worker is not None)
     sampler, pruner = _sampler_and_pruner(recipe, previous, worker)
     study = optuna.create_study(
         storage=storage,
@@ -125,7 +127,7 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
     )
     warning = validation_warning(validation, dataset)
     if worker is None or previous is None:
-        _describe(study, recipe, space, dataset, url, validation, warning)
+        _describe(study, recipe, space, dataset, url, validation, warning, marks)
     fail_stale_trials(study, recipe.recovery)
     return PreparedSearch(recipe, study, space, dataset, url, validation, warning)
 
@@ -145,10 +147,16 @@ def _existing_study(
     recipe: StudyRecipe,
     space: SearchSpace,
     url: str,
+    marks: dict,
     *,
     joining: bool,
 ) -> optuna.study.StudySummary | None:
-    """The stored study of this name, checked against the recipe (None: a new study)."""
+    """The stored study of this name, checked against the recipe (None: a new study).
+
+    Raises:
+        RecipeError: the study was created with other directions, data, space or
+            objectives (its stored fingerprint differs); nothing has been written.
+    """
     import optuna
 
     existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage)}
@@ -162,7 +170,17 @@ def _existing_study(
             f"{recipe.source}: study {recipe.study!r} already exists in {mask_password(url)} "
             f"with directions {had}, this recipe asks for {directions}; pick another study name"
         )
-    stored_space = StudyRecord.read(previous).space
+    record = StudyRecord.read(previous)
+    if record.fingerprint is not None:
+        found = differences(record.fingerprint, marks)
+        if found:
+            raise RecipeError(
+                f"{recipe.source}: study {recipe.study!r} in {mask_password(url)} was created "
+                f"from other {'; '.join(found)}; nothing was written. Start a new study with "
+                "--study-name NAME (or study: in the recipe), or search what it was made from"
+            )
+        return previous
+    stored_space = record.space  # a study made before fingerprints: only its space is known
     if joining and stored_space is not None and stored_space != space.text:
         raise RecipeError(
             f"{recipe.source}: study {recipe.study!r} in {mask_password(url)} was created "
@@ -197,6 +215,7 @@ def _describe(
     url: str,
     validation: ValidationPlan,
     warning: str | None,
+    marks: dict,
 ) -> None:
     """Store what the study searches: metric names and its :class:`StudyRecord`."""
     study.set_metric_names([o.metric for o in recipe.objectives])
@@ -212,6 +231,7 @@ def _describe(
         folds=validation.folds,
         validation_warning=warning,
         classes=list(dataset.classes) if dataset.classes else None,
+        fingerprint=marks,
     ).write(study)
 
 

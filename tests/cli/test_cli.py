@@ -28,14 +28,20 @@ TINY_PARAMS = {
 def nas(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from nas.cli import main; main()", *args],
-        capture_output=True, text=True, cwd=ROOT, env=os.environ.copy(), timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=os.environ.copy(),
+        timeout=300,
     )
 
 
 def test_train_from_space_and_params_end_to_end(tmp_path):
     params = tmp_path / "params.json"
     params.write_text(json.dumps(TINY_PARAMS))
-    run = nas("train", "--space", str(SPACES / "tiny.yaml"), "--params", str(params), "--json", "--test")
+    run = nas(
+        "train", "--space", str(SPACES / "tiny.yaml"), "--params", str(params), "--json", "--test"
+    )
     assert run.returncode == 0, run.stderr
     result = json.loads(run.stdout)
     assert result["epochs_run"] == 2  # tiny.yaml fixes epochs: 2
@@ -47,7 +53,13 @@ def test_train_from_space_and_params_end_to_end(tmp_path):
 def test_train_prints_validation_and_test_metrics():
     run = nas("train", str(PAPER_CNN), "--epochs", "2", "--test", "--seed", "1")
     assert run.returncode == 0, run.stderr
-    for text in ("conv25k5s2 > conv25k3s2 > conv25k3s2", "val_acc", "test_acc", "5,210", "best epoch"):
+    for text in (
+        "conv25k5s2 > conv25k3s2 > conv25k3s2",
+        "val_acc",
+        "test_acc",
+        "5,210",
+        "best epoch",
+    ):
         assert text in run.stdout
 
 
@@ -57,8 +69,14 @@ def test_train_prints_validation_and_test_metrics():
         (["train", "missing.json"], "error: missing.json: cannot read"),
         (["train"], "error: give ARCH.json, or both --space FILE and --params PARAMS.json"),
         (["train", str(PAPER_CNN), "--data", "cifar"], "error: unknown dataset 'cifar'"),
-        (["train", "--space", "search_spaces/tiny.yaml", "--params", '{"lr": 0.1}'], "error: params do not match"),
-        (["train", "--space", "nope.yaml", "--params", "{}"], "error: nope.yaml: search space file not found"),
+        (
+            ["train", "--space", "search_spaces/tiny.yaml", "--params", '{"lr": 0.1}'],
+            "error: params do not match",
+        ),
+        (
+            ["train", "--space", "nope.yaml", "--params", "{}"],
+            "error: nope.yaml: search space file not found",
+        ),
     ],
 )
 def test_bad_input_is_one_line_without_traceback(args, message):

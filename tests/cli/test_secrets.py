@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
@@ -71,7 +70,7 @@ def test_no_password_in_any_output_or_file(postgres_url, tmp_path):
                 "--formats", "python"),
         ]  # fmt: skip
         for run in runs:
-            assert run.returncode == 0, run.args[3:5] + [run.stdout, run.stderr]
+            assert run.returncode == 0, [*run.args[3:5], run.stdout, run.stderr]
             assert password not in run.stdout + run.stderr, run.args[3]
         assert "***" in runs[0].stdout  # the store is named, masked
         files = [p for p in out.rglob("*") if p.is_file()]
@@ -82,7 +81,7 @@ def test_no_password_in_any_output_or_file(postgres_url, tmp_path):
 
 
 def test_failed_connections_name_the_store_without_its_password(postgres_url):
-    url, password = forms(postgres_url)["userinfo"]
+    url, _ = forms(postgres_url)["userinfo"]
     head, tail = url.split("://", 1)
     host = tail.split("@", 1)[1]
     wrong = "wrong-pw-123"

@@ -27,7 +27,9 @@ def _nas(*args, cwd=ROOT, env=None, timeout=600):
 def example(tmp_path):
     """The example copied to a temp folder (its store and artifacts land there)."""
     folder = tmp_path / "se_block"
-    shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("__pycache__", "*.db*", "*-artifacts"))
+    shutil.copytree(
+        EXAMPLE, folder, ignore=shutil.ignore_patterns("__pycache__", "*.db*", "*-artifacts")
+    )
     recipe = yaml.safe_load((folder / "study.yaml").read_text())
     recipe["space"] = "space.yaml"
     (folder / "study.yaml").write_text(yaml.safe_dump(recipe))
@@ -36,7 +38,9 @@ def example(tmp_path):
 
 def test_plugin_block_searches_with_two_workers_and_exports(example, tmp_path):
     space = yaml.safe_load((example / "space.yaml").read_text())
-    space["stages"][0]["blocks"] = {"se_conv": space["stages"][0]["blocks"]["se_conv"]}  # only se_conv
+    space["stages"][0]["blocks"] = {
+        "se_conv": space["stages"][0]["blocks"]["se_conv"]
+    }  # only se_conv
     space["training"]["epochs"] = 2
     (example / "space.yaml").write_text(yaml.safe_dump(space))
     storage = f"sqlite:///{example / 'se_block.db'}"
@@ -71,7 +75,9 @@ def test_plugin_block_searches_with_two_workers_and_exports(example, tmp_path):
         f"print(float(np.abs(m(torch.from_numpy(np.load({str(tmp_path / 'x.npy')!r}))).detach().numpy()"
         f" - np.load({str(tmp_path / 'y.npy')!r})).max()))\n"
     )
-    run = subprocess.run([sys.executable, "-c", reload], capture_output=True, text=True, cwd=tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-c", reload], capture_output=True, text=True, cwd=tmp_path
+    )
     assert run.returncode == 0, run.stderr
     assert float(run.stdout) < 1e-5
 
