@@ -10,6 +10,7 @@ An ``Architecture`` is what a search trial proposes, what a study stores, and wh
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from nas.config import TrainConfig
 
 FORMAT = "nas.architecture"
 VERSION = 1  # bump when the JSON layout changes; from_json refuses newer versions
+STAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # the space loader's rule too
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,10 @@ class Architecture:
         stages = tuple(
             _stage_from_dict(raw, f"{source}: stages[{i}]") for i, raw in enumerate(stages_raw)
         )
+        names = [stage.name for stage in stages]
+        duplicate = next((n for n in names if names.count(n) > 1), None)
+        if duplicate is not None:
+            raise ArchitectureError(f"{source}: stages: stage name {duplicate!r} is used twice")
         train_raw = data.get("train", {})
         if not isinstance(train_raw, Mapping):
             raise ArchitectureError(f"{source}: train: expected a mapping of hyperparameters")
@@ -143,6 +149,13 @@ class Architecture:
 def _stage_from_dict(raw: Any, where: str) -> Stage:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str):
         raise ArchitectureError(f"{where}: expected a mapping with a 'name' and 'blocks'")
+    unknown = sorted(set(raw) - {"name", "blocks"})
+    if unknown:
+        raise ArchitectureError(f"{where}.{unknown[0]}: unknown key; allowed: blocks, name")
+    if not STAGE_NAME.match(raw["name"]):
+        raise ArchitectureError(
+            f"{where}.name: expected a name of letters, digits, '_' or '-', got {raw['name']!r}"
+        )
     blocks_raw = raw.get("blocks", [])
     if not isinstance(blocks_raw, list):
         raise ArchitectureError(f"{where}.blocks: expected a list of blocks")

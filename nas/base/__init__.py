@@ -16,6 +16,7 @@ from nas.base._errors import (
     TrainingError,
 )
 from nas.base._lazy import lazy_exports
+from nas.base._memory import available_memory
 from nas.base._options import (
     OptionSpec,
     build_config,
@@ -52,6 +53,7 @@ __all__ = [
     "StorageError",
     "TrainingError",
     "available_cpus",
+    "available_memory",
     "build_config",
     "cgroup_quota",
     "check_value",

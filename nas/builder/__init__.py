@@ -16,18 +16,25 @@ __getattr__, __dir__ = lazy_exports(
         **dict.fromkeys(("count_flops", "measure_latency_ms"), "nas.builder._profile"),
         **dict.fromkeys(("Ensemble", "make_ensemble"), "nas.builder._ensemble"),
         "apply_init": "nas.builder._init",
+        **dict.fromkeys(
+            ("MAX_PARAMS", "MemoryEstimate", "check_fits", "memory_needed"), "nas.builder._fits"
+        ),
     },
 )
 
 __all__ = [
+    "MAX_PARAMS",
     "Ensemble",
     "LayerInfo",
+    "MemoryEstimate",
     "ModelReport",
     "NASNet",
     "apply_init",
     "build_model",
+    "check_fits",
     "count_flops",
     "make_ensemble",
     "measure_latency_ms",
+    "memory_needed",
     "with_raw_inputs",
 ]

@@ -22,9 +22,10 @@ __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         **dict.fromkeys(
-            ("BundleInfo", "bundle_files", "check_formats", "load", "write_bundle"),
+            ("BundleInfo", "bundle_files", "check_formats", "write_bundle"),
             "nas.export._bundle",
         ),
+        "load": "nas.export._load",
         "standalone_source": "nas.export._codegen",
         "export": "nas.export._api",
         **dict.fromkeys(

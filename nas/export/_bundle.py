@@ -9,7 +9,8 @@
       bundle.json           shapes, task, metrics, provenance
       README.md             model card
 
-``nas.load(out)`` rebuilds the ``nn.Module`` from architecture.json and the weights.
+``nas.load(out)`` rebuilds the ``nn.Module`` from architecture.json and the weights
+(:mod:`nas.export._load`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import torch
 from torch import nn
 
 from nas.arch import Architecture
-from nas.base import ExportError, count, load_plugins
-from nas.builder import NASNet, build_model, measure_latency_ms
+from nas.base import ExportError, count
+from nas.builder import NASNet, measure_latency_ms
 from nas.data import Dataset, raw_inputs
 from nas.export._formats import FORMATS, check_parity
 from nas.training import evaluate
@@ -275,54 +276,3 @@ def _write_weights(out: Path, arch: Architecture, model: NASNet) -> list[str]:
         metadata={"architecture": arch.to_json(indent=None)},
     )
     return list(CORE_FILES)
-
-
-def load(directory: str | Path) -> NASNet:
-    """Rebuild an exported model (eval mode) from a bundle folder.
-
-    Example::
-
-        model = nas.load("best/")
-        logits = model(torch.zeros(1, *model.report.input_shape))
-    """
-    from safetensors.torch import load_file
-
-    folder = Path(directory)
-    try:
-        stored = json.loads((folder / "bundle.json").read_text())
-        arch_text = (folder / "architecture.json").read_text()
-    except FileNotFoundError as exc:
-        raise ExportError(
-            f"{folder}: not a nas bundle ({Path(exc.filename).name} is missing)"
-        ) from None
-    if stored.get("format") != BUNDLE_FORMAT or stored.get("version", 0) > BUNDLE_VERSION:
-        raise ExportError(
-            f"{folder}: bundle format {stored.get('format')} v{stored.get('version')} "
-            "is not supported"
-        )
-    info = BundleInfo(**{k: v for k, v in stored.items() if k in BundleInfo.__dataclass_fields__})
-    path = Path(info.plugin_path) if info.plugin_path else None
-    load_plugins(
-        info.plugins,
-        where=f"{folder / 'bundle.json'}: plugins",
-        search_path=path if path is not None and path.is_dir() else None,
-    )
-    arch = Architecture.from_json(arch_text, str(folder / "architecture.json"))
-
-    def build() -> NASNet:
-        return build_model(
-            arch,
-            tuple(info.input_shape),
-            info.num_outputs,
-            preprocessing=info.preprocessing,
-            raw_inputs=info.raw_inputs,
-        )
-
-    model = build()
-    if info.ensemble:
-        from nas.builder import make_ensemble
-
-        members = [build() for _ in range(info.ensemble)]
-        model = make_ensemble(members, info.task)  # type: ignore[assignment]
-    model.load_state_dict(load_file(str(folder / "weights.safetensors")))
-    return model.eval()

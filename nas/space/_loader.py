@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from nas.arch import STAGE_NAME
 from nas.base import OptionSpec, SearchSpaceError, option_specs, parse_yaml, read_text
 from nas.blocks import VECTOR, get_block, list_blocks, list_readouts
 from nas.config import TrainConfig
@@ -15,7 +15,6 @@ from nas.space._space import BlockSpace, SearchSpace, StageSpace
 
 ROOT_KEYS = ("name", "description", "stages", "readout", "training")
 STAGE_KEYS = ("name", "n_blocks", "blocks")
-_STAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _N_BLOCKS = OptionSpec(int, "number of blocks in the stage", low=0)
 _READOUT = OptionSpec(str, "readout", choices=list_readouts)
 
@@ -85,7 +84,7 @@ def _parse_stage(raw: Any, source: str, index: int) -> StageSpace:
         )
     _reject_unknown(raw, STAGE_KEYS, source, path)
     name = raw.get("name")
-    if not isinstance(name, str) or not _STAGE_NAME.match(name):
+    if not isinstance(name, str) or not STAGE_NAME.match(name):
         raise SearchSpaceError(
             f"{source}: {path}.name: expected a name of letters, digits, '_' or '-', got {name!r}"
         )

@@ -138,10 +138,16 @@ class TrialObjective:
         return arch
 
     def _build(self, trial: optuna.Trial, arch: Architecture, seed: int) -> NASNet:
+        from nas.builder import check_fits, memory_needed
         from nas.training import build_seeded
 
-        try:
-            return build_seeded(arch, self.dataset, seed)
+        data = self.dataset
+        try:  # sized on the meta device first: a model too large fails here, not the host
+            estimate = memory_needed(arch, data.input_shape, data.num_outputs, data.preprocessing)
+            batch = min(arch.train.batch_size, len(data.x_train))
+            needed = estimate.training_bytes(batch)
+            check_fits(estimate, needed, f"trial {trial.number}", "training")
+            return build_seeded(arch, data, seed)
         except NASError as exc:
             raise self._fail(trial, f"cannot build: {exc}") from None
         except (Exception, MemoryError) as exc:  # e.g. the host cannot allocate its weights
