@@ -143,6 +143,8 @@ class Architecture:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ArchitectureError(f"{source}: not valid JSON ({exc})") from None
+        except RecursionError:
+            raise ArchitectureError(f"{source}: nested too deeply to be an architecture") from None
         return cls.from_dict(data, source)
 
 

@@ -32,6 +32,7 @@ from nas.base._plugins import (
     load_plugins,
 )
 from nas.base._process import PARENT_ENV, exit_with_parent
+from nas.base._ranges import OPTION_RANGES, check_options
 from nas.base._registry import Registry
 from nas.base._text import count
 from nas.base._verbose import VERBOSE_ENV, set_verbose, verbose
@@ -39,6 +40,7 @@ from nas.base._yaml import load_yaml, parse_yaml, read_text
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "OPTION_RANGES",
     "PARENT_ENV",
     "VERBOSE_ENV",
     "ArchitectureError",
@@ -56,6 +58,7 @@ __all__ = [
     "available_memory",
     "build_config",
     "cgroup_quota",
+    "check_options",
     "check_value",
     "config_to_dict",
     "count",

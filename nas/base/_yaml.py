@@ -39,11 +39,17 @@ def load_yaml(text: str) -> Any:
 def read_text(path: str | Path, error: type[Exception], what: str) -> str:
     """The file's text; a missing or unreadable file raises ``error`` naming it."""
     try:
-        return Path(path).read_text()
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise error(f"{path}: {what} not found") from None
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, expected a {what} file") from None
+    except UnicodeDecodeError as exc:
+        raise error(
+            f"{path}: not a text file (byte {exc.start} is not UTF-8); expected a {what} in YAML"
+        ) from None
     except OSError as exc:
-        raise error(f"{path}: cannot read ({exc.strerror})") from None
+        raise error(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def parse_yaml(text: str, source: str, error: type[Exception]) -> Any:

@@ -73,6 +73,12 @@ class RecipeOverrides:
             "threads": self.threads,
             "task": self.task,
         }
+        from nas.study._recipe import check_override
+
+        for key, flag in (("n_trials", "--n-trials"), ("timeout", "--timeout"),
+                          ("seed", "--seed"), ("threads", "--threads")):  # fmt: skip
+            if changes[key] is not None:
+                changes[key] = check_override(key, changes[key], flag)
         if self.task is not None:
             from nas.data import TASKS
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from nas.base import ArchitectureError, NASError
+from nas.base import ArchitectureError, NASError, read_text
 from nas.cli._app import app, console
 
 
@@ -18,7 +18,7 @@ def _read_params(text_or_path: str) -> dict[str, Any]:
     if text_or_path.lstrip().startswith("{"):
         raw, source = text_or_path, "--params"
     elif path.is_file():
-        raw, source = path.read_text(), str(path)
+        raw, source = read_text(path, NASError, "parameter file"), str(path)
     else:
         raise NASError(f"--params: {text_or_path}: no such file (give a JSON file or inline JSON)")
     try:
@@ -41,10 +41,7 @@ def _load_arch(
     if arch_file is not None and (space or params):
         raise NASError("give either ARCH.json or --space with --params, not both")
     if arch_file is not None:
-        try:
-            text = arch_file.read_text()
-        except OSError as exc:
-            raise ArchitectureError(f"{arch_file}: cannot read ({exc.strerror})") from None
+        text = read_text(arch_file, ArchitectureError, "architecture")
         return Architecture.from_json(text, source=str(arch_file))
     if space is None or params is None:
         raise NASError("give ARCH.json, or both --space FILE and --params PARAMS.json")

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from nas.base import RecipeError, Registry
+from nas.base import RecipeError, Registry, check_options
 
 if TYPE_CHECKING:
     import optuna
@@ -78,9 +78,10 @@ def make_sampler(
             f"{where}: sampler {name!r} optimises one objective, this study has "
             f"{context.n_objectives}; use one of {', '.join(multi)}"
         )
+    check_options(options, where)
     try:
         return entry.factory(options, context)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:  # an unknown option, or one Optuna refuses
         raise RecipeError(f"{where}.options: {exc}") from None
 
 

@@ -8,6 +8,7 @@ goes through optuna-dashboard's note API.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +50,25 @@ def best_trial_note(study: optuna.Study) -> str:
 def artifact_dir_of(recipe: StudyRecipe, storage_url: str) -> Path:
     """The recipe's ``artifacts.dir``, else the default folder for its store."""
     return Path(recipe.artifacts.dir) if recipe.artifacts.dir else default_artifact_dir(storage_url)
+
+
+def make_artifact_dir(recipe: StudyRecipe, storage_url: str) -> Path:
+    """Create the recipe's artifact folder now, before the study is written to, so that an
+    unusable path is one error at start-up rather than a failure after the first trial."""
+    from nas.base import RecipeError
+
+    directory = artifact_dir_of(recipe, storage_url)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if not os.access(directory, os.W_OK):
+            raise PermissionError(13, "not writable")
+    except OSError as exc:
+        raise RecipeError(
+            f"{recipe.source}: artifacts.dir: cannot use {directory} for the trials' weights "
+            f"and diagrams ({exc.strerror or exc}); set artifacts.dir to a writable folder, or "
+            "artifacts: {enabled: false}"
+        ) from None
+    return directory
 
 
 def default_artifact_dir(storage_url: str) -> Path:

@@ -122,11 +122,16 @@ class TrialObjective:
     # ---- the steps of a trial -------------------------------------------------------
     def _start(self, trial: optuna.Trial) -> int:
         """Record provenance; a crashed trial's re-run trains with that trial's seed."""
+        from nas.study._recipe import SEED_LIMIT
+
         original = retried_from(trial)
         TrialRecord.write(trial, **self._provenance)
         if original is not None:
             TrialRecord.write(trial, retry_of=original)
-        return self.settings.seed + (trial.number if original is None else original)
+        seed = self.settings.seed + (trial.number if original is None else original)
+        if seed > SEED_LIMIT:
+            raise self._fail(trial, f"seed {seed} (seed + trial number) exceeds {SEED_LIMIT}")
+        return seed
 
     def _sample(self, trial: optuna.Trial, seed: int) -> Architecture:
         try:

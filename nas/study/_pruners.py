@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from nas.base import RecipeError, Registry
+from nas.base import RecipeError, Registry, check_options
 
 if TYPE_CHECKING:
     import optuna
@@ -57,7 +57,8 @@ def make_pruner(
         factory = PRUNERS.get(name)
     except ValueError as exc:
         raise RecipeError(f"{where}: {exc}") from None
+    check_options(options, where)
     try:
         return factory(options)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:  # an unknown option, or one Optuna refuses
         raise RecipeError(f"{where}.options: {exc}") from None

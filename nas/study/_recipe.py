@@ -28,6 +28,7 @@ from nas.base import (
     config_to_dict,
     load_plugins,
     option,
+    option_specs,
     parse_yaml,
     read_text,
 )
@@ -63,6 +64,11 @@ class Component:
 
     name: str
     options: Mapping[str, Any] = field(default_factory=dict)
+
+
+SEED_LIMIT = 2**32 - 1  # what torch, numpy and Lightning accept as a seed
+MAX_TRIAL_NUMBER = 1_000_000  # trial numbers the seeds leave room for
+MAX_SEED = SEED_LIMIT - MAX_TRIAL_NUMBER  # so that seed + trial number stays a valid seed
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,10 @@ class _Settings:
         low=0.0,
         nullable=True,
     )
-    seed: int = option(0, "seeds the sampler and each trial's training (seed + trial number)")
+    seed: int = option(
+        0, "seeds the sampler and each trial's training (seed + trial number)", low=0,
+        high=MAX_SEED,
+    )  # fmt: skip
     precision: str | None = option(
         None,
         "training precision; null: bf16-mixed on GPUs that support it, else 32-true",
@@ -416,3 +425,14 @@ def resolve_objectives(recipe: StudyRecipe, task: str) -> tuple[Objective, ...]:
                 f"{task} data ({recipe.data})"
             )
     return recipe.objectives
+
+
+def check_override(key: str, value: Any, flag: str) -> Any:
+    """A command-line override of recipe key ``key``, checked as the recipe's own value
+    would be (``--seed -5`` or ``--timeout nan`` is one error naming the flag)."""
+    from nas.base import check_value
+
+    try:
+        return check_value(option_specs(_Settings)[key], value)
+    except ValueError as exc:
+        raise RecipeError(f"{flag}: {exc}") from None

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nas.base import RecipeError
-from nas.study._artifacts import artifact_dir_of
+from nas.study._artifacts import artifact_dir_of, make_artifact_dir
 from nas.study._fingerprint import differences, fingerprint
 from nas.study._recipe import StudyRecipe, resolve_objectives
 from nas.study._record import StudyRecord
 from nas.study._recovery import fail_stale_trials
-from nas.study._storage import default_storage, mask_password, open_storage
+from nas.study._storage import default_storage, make_store_folder, mask_password, open_storage
 from nas.study._validation import ValidationPlan, plan_validation, validation_warning
 
 if TYPE_CHECKING:
@@ -112,7 +112,11 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
     validation = plan_validation(recipe.validation, dataset)
     space = search_space(recipe, dataset, validation)
     recipe = replace(recipe, objectives=resolve_objectives(recipe, dataset.task))
+    _sampler_and_pruner(recipe, None, worker)  # bad options fail before anything is written
     url = recipe.storage or default_storage()
+    make_store_folder(url)
+    if recipe.artifacts.enabled:
+        make_artifact_dir(recipe, url)
     storage = open_storage(url, recipe.recovery)
     marks = fingerprint(dataset, space.text, recipe.objectives)
     previous = _existing_study(storage, recipe, space, url, marks, joining=worker is not None)

@@ -146,14 +146,22 @@ def _create(url: str, engine_kwargs: dict, options: dict) -> optuna.storages.RDB
     raise AssertionError("unreachable")
 
 
+def make_store_folder(url: str) -> None:
+    """Create the folder of a SQLite store (nothing for other URLs), or raise
+    :class:`StorageError` saying why it cannot be."""
+    path = sqlite_file(url)
+    if path is not None:
+        _make_folder(path)
+
+
 def _make_folder(path: str) -> None:
     folder = Path(path).parent
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StorageError(
-            f"cannot create the folder of SQLite store {path}: {exc.strerror or exc}"
-        ) from None
+        blocker = next((p for p in [folder, *folder.parents] if p.is_file()), None)
+        why = f"{blocker} is a file, not a folder" if blocker else (exc.strerror or str(exc))
+        raise StorageError(f"cannot create the folder of SQLite store {path}: {why}") from None
 
 
 OPTUNA_TABLE = "studies"  # present in every Optuna RDB store
