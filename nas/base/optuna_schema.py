@@ -18,7 +18,7 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +95,15 @@ class Reader:
             result = connection.execute(sqlalchemy.text(sql), dict(zip(names, params, strict=True)))
             return [tuple(row) for row in result]
 
+    def _clock_shift(self) -> timedelta:
+        """How far the database's clock (heartbeats: UTC on SQLite, the session's time zone
+        on a server) is ahead of Python's local time (trial start and end), to the quarter
+        hour."""
+        now = "CURRENT_TIMESTAMP" if self._sqlite is not None else "LOCALTIMESTAMP"
+        database = _datetime(self.rows(f"SELECT {now}")[0][0])
+        seconds = (database - datetime.now()).total_seconds()
+        return timedelta(minutes=15 * round(seconds / 900))
+
     def studies(self) -> list[StudyRow]:
         """Every study in the store, in creation order."""
         names = self.rows("SELECT study_id, study_name FROM studies ORDER BY study_id")
@@ -147,6 +156,15 @@ class Reader:
             if user_attr is not None
             else {}
         )
+        # a failed trial's worker may have died long before the failure was noticed: its
+        # time ends at its last heartbeat, not when another worker found it stale
+        beats = self.rows(
+            "SELECT h.trial_id, h.heartbeat FROM trial_heartbeats h JOIN trials t "
+            "ON t.trial_id = h.trial_id WHERE t.study_id = ? AND t.state = ?",
+            (study_id, "FAIL"),
+        )
+        shift = self._clock_shift() if beats else timedelta(0)
+        last_beat = {trial_id: _datetime(beat) - shift for trial_id, beat in beats}
         return [
             TrialRow(
                 trial_id=trial_id,
@@ -157,7 +175,7 @@ class Reader:
                     if _name(state) == "COMPLETE" and trial_id in values
                     else None
                 ),
-                seconds=_seconds(start, complete),
+                seconds=_seconds(start, _earlier(complete, last_beat.get(trial_id))),
                 feasible=trial_id not in infeasible,
                 attr=json.loads(attrs[trial_id]) if trial_id in attrs else None,
             )
@@ -240,6 +258,12 @@ def _name(value: Any) -> str:
 
 def _direction(value: str) -> str:
     return _name(value).lower()
+
+
+def _earlier(complete: Any, heartbeat: Any) -> Any:
+    if complete is None or heartbeat is None:
+        return complete
+    return min(_datetime(complete), _datetime(heartbeat))
 
 
 def _seconds(start: Any, complete: Any) -> float | None:

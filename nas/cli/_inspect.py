@@ -14,7 +14,8 @@ from nas.cli._format import duration, number
 
 @app.command()
 def status(storage: str | None = storage_option()) -> None:
-    """List the studies in a store: trials by state, best value, time spent."""
+    """List the studies in a store: trials by state (WAITING: queued retries), best value,
+    time spent (a crashed trial's ends at its last heartbeat)."""
     from rich.table import Table
 
     from nas.study import check_store, default_storage, mask_password, study_statuses
@@ -36,6 +37,7 @@ def status(storage: str | None = storage_option()) -> None:
         "pruned",
         "failed",
         "running",
+        "waiting",
         "best",
         "time",
     ):
@@ -57,6 +59,7 @@ def status(storage: str | None = storage_option()) -> None:
             str(row.states.get("PRUNED", 0)),
             str(row.states.get("FAIL", 0)),
             str(row.states.get("RUNNING", 0)),
+            str(row.states.get("WAITING", 0)),
             best,
             duration(row.seconds),
         )

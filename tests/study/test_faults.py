@@ -250,3 +250,34 @@ def test_sigterm_reaches_every_worker_and_sigkill_takes_them_along(make_recipe, 
     assert not any(alive(pid) for pid in pids), "workers outlived their parent"
     orphans = [t for t in trials_of(recipe) if t.number in {r.number for r in running}]
     assert {t.user_attrs["fail_reason"] for t in orphans} == {"interrupted by the user (SIGTERM)"}
+
+
+def test_status_shows_waiting_retries_and_no_dead_time(make_recipe, tmp_path):
+    """A trial whose worker died at once but was found stale three hours later adds
+    seconds, not hours, to the study's time; its queued retry shows as WAITING."""
+    import sqlite3 as sqlite
+
+    from nas.study import study_statuses
+    from nas.study._recovery import fail_trial
+
+    recipe = load_recipe(make_recipe(n_trials=1, recovery=RECOVERY))
+    study = prepare_search(recipe).study
+    trial = study.ask()
+    storage = optuna.storages.RDBStorage(recipe.storage, heartbeat_interval=1, grace_period=3)
+    storage.record_heartbeat(trial._trial_id)  # its only heartbeat: the worker died here
+    fail_trial(study, study.trials[0], "worker x:1 stopped heartbeating", max_retry=1)
+    path = recipe.storage.removeprefix("sqlite:///")
+    with sqlite.connect(path) as db:  # found stale three hours later
+        db.execute(
+            "UPDATE trials SET datetime_complete = datetime(datetime_start, '+3 hours') "
+            "WHERE trial_id = ?",
+            (trial._trial_id,),
+        )
+    [status] = study_statuses(recipe.storage)
+    assert status.states == {"FAIL": 1, "WAITING": 1}
+    assert status.seconds < 60
+    run = subprocess.run(
+        [sys.executable, "-m", "nas", "status", "--storage", recipe.storage],
+        capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )  # fmt: skip
+    assert "waiting" in run.stdout and "3h" not in run.stdout, run.stdout
