@@ -20,15 +20,17 @@ NOT_INSTALLED = 3  # .ci/postgres's exit code when PostgreSQL is missing
 
 
 @pytest.fixture(scope="session")
-def postgres_url():
-    """URL of a PostgreSQL server for the multi-worker tests.
+def postgres_server():
+    """(URL, cluster folder) of a PostgreSQL server for the multi-worker tests.
 
-    ``$NAS_TEST_POSTGRES`` if set (CI starts a cluster and sets it); else a throwaway cluster
-    started by .ci/postgres in a temp dir. Without PostgreSQL installed the tests skip
-    locally, and fail in CI (CI=true), where they must run.
+    ``$NAS_TEST_POSTGRES`` and ``$NAS_TEST_POSTGRES_DIR`` if set (CI starts a cluster and
+    sets them); else a throwaway cluster started by .ci/postgres in a temp dir. The folder
+    lets a test restart the server (``.ci/postgres restart DIR``). Without PostgreSQL
+    installed the tests skip locally, and fail in CI (CI=true), where they must run.
     """
     if os.environ.get(POSTGRES_ENV):
-        yield os.environ[POSTGRES_ENV]
+        cluster = os.environ.get(f"{POSTGRES_ENV}_DIR")
+        yield os.environ[POSTGRES_ENV], Path(cluster) if cluster else None
         return
     parent = Path(tempfile.mkdtemp(prefix="nas-postgres-"))  # in /tmp: the server's user reaches it
     directory = parent / "cluster"
@@ -41,10 +43,16 @@ def postgres_url():
         pytest.skip(f"{reason} (apt-get install postgresql to run these tests)")
     assert started.returncode == 0, f"{script} start failed:\n{started.stderr}"
     try:
-        yield started.stdout.strip()
+        yield started.stdout.strip(), directory
     finally:
         subprocess.run([script, "stop", directory], capture_output=True)
         shutil.rmtree(parent, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server):
+    """URL of the PostgreSQL server of :func:`postgres_server`."""
+    return postgres_server[0]
 
 
 os.environ.setdefault("NAS_CACHE_DIR", tempfile.mkdtemp(prefix="nas-test-cache-"))

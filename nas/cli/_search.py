@@ -203,6 +203,8 @@ def _print_finished(
     store = f" --storage {shlex.quote(outcome.storage)}" if named_store or from_recipe else ""
     best = f"nas best --study {shlex.quote(recipe.study)}{store}"
     again, complete = shlex.join(resume), f"{outcome.n_complete} complete in the study"
+    if outcome.rerun:
+        complete += f"; {outcome.rerun} crashed trials were run again"
     if outcome.stopped == "timeout":
         of = f" of {recipe.n_trials}" if recipe.n_trials is not None else ""
         limit = f" ({recipe.timeout:g} s)" if recipe.timeout is not None else ""

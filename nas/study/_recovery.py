@@ -111,8 +111,11 @@ def fail_trial(study: optuna.Study, trial: FrozenTrial, reason: str, max_retry: 
 def fail_stale_trials(study: optuna.Study, settings: RecoverySettings) -> list[int]:
     """Fail (and queue again) the study's trials whose heartbeat stopped; their numbers."""
     from nas.base.optuna_compat import stale_trial_ids, storage_of
+    from nas.study._resilient import ResilientStorage
 
     storage = storage_of(study)
+    if isinstance(storage, ResilientStorage) and storage.outage.within(settings.grace_period):
+        return []  # every heartbeat missed the store meanwhile: none is evidence of a crash
     failed = []
     for ident in stale_trial_ids(study):
         trial = storage.get_trial(ident)

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Container, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import optuna
 from optuna.storages import BaseStorage
 
 from nas.base import StorageError
@@ -31,7 +32,6 @@ from nas.base.optuna_compat import BaseHeartbeat
 from nas.study._storage import mask_password
 
 if TYPE_CHECKING:
-    import optuna
     from optuna.distributions import BaseDistribution
     from optuna.study import StudyDirection
     from optuna.study._frozen import FrozenStudy
@@ -55,20 +55,13 @@ PERMANENT = {
 
 
 def fault_reason(exc: BaseException) -> str:
-    """The first line of the deepest driver message in ``exc``'s chain."""
-    deepest = exc
-    seen = {id(exc)}
-    current: BaseException | None = exc
-    while current is not None:
-        deepest = current
-        current = current.__cause__ or current.__context__
-        if current is not None and id(current) in seen:
-            break
-        if current is not None:
-            seen.add(id(current))
-    orig = getattr(deepest, "orig", None) or deepest
-    text = str(orig).strip().splitlines()
-    return mask_password(text[0] if text else type(orig).__name__)
+    """The first line of the deepest meaningful driver message in ``exc``'s chain."""
+    reason = type(exc).__name__
+    for link in _chain(exc):
+        text = str(getattr(link, "orig", None) or link).strip().splitlines()
+        if text and len(text[0]) > 3:  # drivers' wrappers are sometimes just "()"
+            reason = text[0]
+    return mask_password(reason)
 
 
 def permanent_fault(exc: BaseException) -> str | None:
@@ -124,6 +117,7 @@ class Outage:
     def __init__(self, url: str, retry_s: float, sleep: Callable[[float], None]) -> None:
         self.url, self.retry_s, self.sleep = mask_password(url), retry_s, sleep
         self.since: float | None = None  # monotonic time of the first failed call
+        self.ended: float | None = None  # monotonic time the last outage ended
         self.count = 0  # outages met so far
 
     @property
@@ -146,7 +140,12 @@ class Outage:
             _log.warning(
                 "the study store %s is back after %.0f s", self.url, time.monotonic() - self.since
             )
-            self.since = None
+            self.since, self.ended = None, time.monotonic()
+
+    def within(self, seconds: float) -> bool:
+        """Whether an outage is going on, or ended less than ``seconds`` ago."""
+        recent = self.ended is not None and time.monotonic() - self.ended < seconds
+        return self.active or recent
 
     def expired(self) -> bool:
         return self.since is not None and time.monotonic() - self.since >= self.retry_s
@@ -223,8 +222,10 @@ class ResilientStorage(BaseStorage, BaseHeartbeat):
             method, args = self._pending[0]
             try:
                 method(*args)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                pass  # another process failed the trial meanwhile: the loop drops it
             except Exception as exc:
-                if not is_transient(exc):  # e.g. the trial was failed meanwhile: drop it
+                if not is_transient(exc):
                     self._pending.pop(0)
                 raise
             self._pending.pop(0)
@@ -341,6 +342,8 @@ class ResilientStorage(BaseStorage, BaseHeartbeat):
             if not is_transient(exc):
                 raise
             self.outage.begin(exc)
+            return
+        self.outage.end()
 
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
         assert isinstance(self._backend, BaseHeartbeat)

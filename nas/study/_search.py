@@ -54,6 +54,7 @@ class SearchOutcome:
     interrupted: bool
     n_complete: int  # complete trials in the whole study
     stopped: str = "n_trials"  # what ended the run: "n_trials", "timeout" or "interrupted"
+    rerun: int = 0  # of new_trials: crashed trials whose retry ran too (not counted twice)
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class PreparedSearch:
     validation: ValidationPlan = field(default_factory=lambda: ValidationPlan(1, "holdout"))
     warning: str | None = None  # the validation cannot separate trials (validation_warning)
 
-    def outcome(self, new_trials: int, interrupted: bool) -> SearchOutcome:
+    def outcome(self, new_trials: int, interrupted: bool, rerun: int = 0) -> SearchOutcome:
         """How a run on this study ended, counting its complete trials now."""
         from optuna.trial import TrialState
 
@@ -87,6 +88,7 @@ class PreparedSearch:
             interrupted,
             len(complete),
             stopped,
+            rerun,
         )
 
 

@@ -242,7 +242,7 @@ def launch_workers(
     pool.report_new()
     if not interrupted:
         pool.check_exits()
-    return prepared.outcome(pool.new_trials, interrupted)
+    return prepared.outcome(pool.new_trials - pool.rerun, interrupted, pool.rerun)
 
 
 MAX_RESTARTS = 3  # new workers per worker slot, for workers that die
@@ -288,6 +288,7 @@ class _WorkerPool:
         self.exits: list[tuple[int, int]] = []  # (slot, exit code) of workers that died
         self.interrupt: Any = None  # the GracefulInterrupt, once installed
         self.seen = {t.number for t in self._finished()}
+        self._seen_before = set(self.seen)
         self._before = len(self.seen)
         recipe = prepared.recipe
         self.total = None
@@ -299,6 +300,19 @@ class _WorkerPool:
     @property
     def new_trials(self) -> int:
         return len(self.seen) - self._before
+
+    @property
+    def rerun(self) -> int:
+        """New failed trials that a retry replaced (the retry counts, they do not)."""
+        from nas.study._recovery import replaced_failures
+
+        trials = self.prepared.study.get_trials(deepcopy=False)
+        replaced = replaced_failures(trials)
+        return sum(1 for t in trials if t.number in replaced and t.number in self._new)
+
+    @property
+    def _new(self) -> set[int]:
+        return self.seen - self._seen_before
 
     def _finished(self) -> list[optuna.trial.FrozenTrial]:
         return self.prepared.study.get_trials(deepcopy=False, states=finished_states())
