@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import optuna
 
+from nas.study._pruning import should_prune
 from nas.study._record import TrialRecord
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ def cross_validate(
         if report is None or report not in mean.metrics:
             return
         trial.report(mean.metrics[report], step=len(results) - 1)
-        if trial.should_prune():
+        if should_prune(trial):
             raise optuna.TrialPruned(
                 f"{report} {mean.metrics[report]:.4g} after fold {len(results)} of {folds}"
             )

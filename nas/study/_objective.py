@@ -237,10 +237,10 @@ class TrialObjective:
             hook, number = self.on_epoch, trial.number
             callbacks.append(EpochProgress(lambda done, total, m: hook(number, done, total, m)))
         if per_epoch and prunes(self.settings.objectives):
-            from optuna_integration import PyTorchLightningPruningCallback
+            from nas.study._pruning import PruningCallback
 
             metric = self.settings.objectives[0].metric
-            callbacks.append(PyTorchLightningPruningCallback(trial, monitor=metric))
+            callbacks.append(PruningCallback(trial, monitor=metric))
         return callbacks
 
     def _record_result(self, trial: optuna.Trial, result: TrainResult) -> None:

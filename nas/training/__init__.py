@@ -19,6 +19,7 @@ __getattr__, __dir__ = lazy_exports(
         "train_architecture": "nas.training._train",
         "build_seeded": "nas.training._train",
         "EpochProgress": "nas.training._progress",
+        "EpochCheckpoint": "nas.training._callbacks",
         "cpu_threads": "nas.training._threads",
         "evaluate": "nas.training._metrics",
         "compute_metrics": "nas.training._metrics",
@@ -29,6 +30,7 @@ __getattr__, __dir__ = lazy_exports(
 
 __all__ = [
     "Budget",
+    "EpochCheckpoint",
     "EpochProgress",
     "TrainOptions",
     "TrainResult",

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import math
+import time
+from collections.abc import Callable
+from typing import Any
 
 import lightning.pytorch as pl
 from typing_extensions import override
@@ -65,3 +68,42 @@ class BestWeights(pl.Callback):
     def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if self._state is not None:
             pl_module.load_state_dict(self._state)
+
+    @override
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "best_epoch": self.best_epoch,
+                "stopped_early": self.stopped_early, "weights": self._state}  # fmt: skip
+
+    @override
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        best = state_dict["best"]
+        self.best = tuple(best) if best is not None else None  # type: ignore[assignment]
+        self.best_epoch, self.stopped_early = state_dict["best_epoch"], state_dict["stopped_early"]
+        self._state = state_dict["weights"]
+
+
+class EpochCheckpoint(pl.Callback):
+    """Writes a full checkpoint (weights, optimizer, schedules, best epoch, RNG and batch
+    order) after an epoch, at most every ``every_s`` seconds, and passes it to ``saved``
+    (the search uploads it to the study's artifact store). ``TrainOptions.resume_from``
+    continues from one exactly where it stopped."""
+
+    def __init__(
+        self, path: str, every_s: float, saved: Callable[[str, int], None] | None = None
+    ) -> None:
+        self.path, self.every_s, self.saved = path, every_s, saved
+        self._last = time.monotonic()
+
+    @override
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._last = time.monotonic()
+
+        def after_epoch() -> None:
+            if time.monotonic() - self._last < self.every_s or trainer.should_stop:
+                return
+            trainer.save_checkpoint(self.path)
+            self._last = time.monotonic()
+            if self.saved is not None:
+                self.saved(self.path, trainer.current_epoch)
+
+        pl_module.epoch_end_hooks.append(after_epoch)  # type: ignore[union-attr]

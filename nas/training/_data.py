@@ -84,6 +84,19 @@ class TensorDataModule(pl.LightningDataModule):
         super().__init__()
         self.dataset, self.batch_size, self.device, self.seed = dataset, batch_size, device, seed
         self.passes = passes
+        self._batches: TensorBatches | None = None
+        self._generator_state: torch.Tensor | None = None  # restored from a checkpoint
+
+    @override
+    def state_dict(self) -> dict[str, Any]:
+        """The shuffling generator's state, so that a resumed run sees the same batches."""
+        if self._batches is None:
+            return {}
+        return {"generator": self._batches.generator.get_state()}
+
+    @override
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._generator_state = state_dict.get("generator")
 
     def tensors(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
         """``(x, y)`` of ``split`` ("train", "val" or "test") on the device."""
@@ -104,7 +117,7 @@ class TensorDataModule(pl.LightningDataModule):
 
     @override
     def train_dataloader(self) -> TensorBatches:
-        return TensorBatches(
+        self._batches = TensorBatches(
             *self._train,
             self.batch_size,
             shuffle=True,
@@ -112,6 +125,9 @@ class TensorDataModule(pl.LightningDataModule):
             group=STEPS_PER_CALL,
             passes=self.passes,
         )
+        if self._generator_state is not None:
+            self._batches.generator.set_state(self._generator_state)
+        return self._batches
 
     @override
     def val_dataloader(self) -> TensorBatches:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from typing import Any
 
 import lightning.pytorch as pl
@@ -45,6 +46,9 @@ class ArchitectureModule(pl.LightningModule):
         self._step_schedule: Any = None  # stepped after every optimizer step
         self._epoch_schedule: Any = None  # stepped after each epoch's validation
         self.history: list[dict[str, float]] = []
+        # called after each epoch's bookkeeping (history, epoch schedule): checkpoints
+        self.epoch_end_hooks: list[Callable[[], None]] = []
+        self._restored_schedules: dict[str, Any] | None = None  # from a checkpoint
         self._val_outputs: list[tuple[torch.Tensor, torch.Tensor]] = []
         self._val_metrics: dict[str, torch.Tensor] = {}
 
@@ -141,6 +145,30 @@ class ArchitectureModule(pl.LightningModule):
             {"epoch": self.current_epoch, TRAIN_LOSS: train_loss, EPOCH_TIME: seconds}
             | {k: float(v) for k, v in self._val_metrics.items()}
         )
+        for hook in self.epoch_end_hooks:
+            hook()
+
+    @override
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """What Lightning does not keep: the history, the schedules stepped here, and the
+        global RNG (dropout, input noise), so that a resumed run continues identically."""
+        # the hyperparameters are rebuilt from the architecture; kept out, the checkpoint
+        # holds only tensors and plain values (torch.load's weights_only=True reads it)
+        checkpoint.pop("hyper_parameters", None)
+        checkpoint.pop("hparams_name", None)
+        checkpoint["nas"] = {
+            "history": self.history,
+            "step_schedule": self._step_schedule.state_dict() if self._step_schedule else None,
+            "epoch_schedule": self._epoch_schedule.state_dict() if self._epoch_schedule else None,
+            "torch_rng": torch.get_rng_state(),
+        }
+
+    @override
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        state = checkpoint["nas"]
+        self.history = list(state["history"])
+        self._restored_schedules = state  # applied once configure_optimizers made them
+        torch.set_rng_state(state["torch_rng"])
 
     @override
     def configure_optimizers(self) -> Any:
@@ -148,8 +176,8 @@ class ArchitectureModule(pl.LightningModule):
         schedule = make_schedule(optimizer, self.config, self.run)
         if schedule is None:
             return optimizer
-        if schedule["interval"] == "step":
-            self._step_schedule = schedule["scheduler"]
-        else:
-            self._epoch_schedule = schedule["scheduler"]
+        key = "step_schedule" if schedule["interval"] == "step" else "epoch_schedule"
+        setattr(self, f"_{key}", schedule["scheduler"])
+        if self._restored_schedules is not None and self._restored_schedules[key] is not None:
+            schedule["scheduler"].load_state_dict(self._restored_schedules[key])
         return optimizer  # its schedule is stepped here, not by Lightning

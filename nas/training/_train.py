@@ -49,6 +49,7 @@ class TrainOptions:
     threads: int = 1  # CPU intra-op threads (capped at the CPUs allowed); see _threads.py
     progress: bool = True  # per-epoch progress on stderr (a bar in a terminal, else lines)
     label: str = "training"  # names the run in its progress, e.g. "fold 2/5"
+    resume_from: str | None = None  # an EpochCheckpoint file: continue exactly from it
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def _train(
     )
     trainer = _trainer(device, precision, config.epochs, options.max_time_s, [best, *callbacks])
     start = time.perf_counter()
-    trainer.fit(module, datamodule=data)
+    trainer.fit(module, datamodule=data, ckpt_path=options.resume_from)
     seconds = time.perf_counter() - start
 
     stopped = _stop_reason(best, len(module.history), config.epochs)
