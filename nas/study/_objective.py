@@ -14,7 +14,7 @@ import math
 import os
 import platform
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import optuna
@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from nas.data import Dataset
     from nas.space import SearchSpace
     from nas.study._artifacts import TrialArtifacts
-    from nas.training import TrainResult
+    from nas.study._checkpoints import TrialCheckpoints
+    from nas.training import TrainOptions, TrainResult
 
 _log = logging.getLogger("nas.study")
 
@@ -61,6 +62,7 @@ class TrialSettings:
     precision: str | None = None  # None: bf16-mixed on GPUs that support it, else 32-true
     folds: int = 1  # 1: train on the holdout split; K > 1: K-fold cross-validation
     threads: int = 1  # CPU intra-op threads per trial
+    checkpoint_every_s: float | None = None  # epoch checkpoints for retries (None: none)
 
 
 def library_versions() -> dict[str, str]:
@@ -190,7 +192,7 @@ class TrialObjective:
     def _train(
         self, trial: optuna.Trial, arch: Architecture, model: NASNet, seed: int
     ) -> tuple[TrainResult, NASNet]:
-        from nas.training import TrainOptions, train_architecture
+        from nas.training import TrainOptions
 
         s = self.settings
         options = TrainOptions(
@@ -200,6 +202,39 @@ class TrialObjective:
             threads=s.threads,
             progress=False,
         )
+        checkpoints = self._checkpoints(trial)
+        if checkpoints is not None:
+            options = replace(options, resume_from=checkpoints.resume_point())
+        lost = False
+        try:
+            return self._fit(trial, arch, model, options, checkpoints)
+        except optuna.exceptions.UpdateFinishedTrialError:
+            lost = True  # failed as stale meanwhile: its retry resumes from the checkpoint
+            raise
+        finally:
+            if checkpoints is not None:
+                checkpoints.close(keep=lost)
+
+    def _checkpoints(self, trial: optuna.Trial) -> TrialCheckpoints | None:
+        """Epoch checkpoints for the retry of a crash: holdout trials, with artifacts."""
+        every = self.settings.checkpoint_every_s
+        if every is None or self.artifacts is None or self.settings.folds > 1:
+            return None
+        from nas.study._checkpoints import TrialCheckpoints
+
+        return TrialCheckpoints(trial, self.artifacts.store, every)
+
+    def _fit(
+        self,
+        trial: optuna.Trial,
+        arch: Architecture,
+        model: NASNet,
+        options: TrainOptions,
+        checkpoints: TrialCheckpoints | None,
+    ) -> tuple[TrainResult, NASNet]:
+        from nas.training import train_architecture
+
+        s = self.settings
         try:
             if s.folds > 1:
                 report = s.objectives[0].metric if prunes(s.objectives) else None
@@ -207,9 +242,10 @@ class TrialObjective:
                 return cross_validate(
                     trial, arch, self.dataset, model, options, s.folds, callbacks, report
                 )
-            return train_architecture(
-                arch, self.dataset, options, model=model, callbacks=self._callbacks(trial)
-            )
+            callbacks = self._callbacks(trial)
+            if checkpoints is not None:
+                callbacks.append(checkpoints.callback())
+            return train_architecture(arch, self.dataset, options, model=model, callbacks=callbacks)
         except optuna.TrialPruned as exc:
             raise self._prune(
                 trial, f"pruned by {type(trial.study.pruner).__name__}: {exc}"

@@ -276,6 +276,7 @@ def run_search(
         recipe.precision,
         folds=prepared.validation.folds,
         threads=recipe.threads,
+        checkpoint_every_s=recipe.recovery.checkpoint_every_s,
     )
     own_trials = recipe.n_trials if study_total is None else None
     limits = Limits(own_trials, recipe.timeout, study_total)

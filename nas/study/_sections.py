@@ -59,6 +59,10 @@ class RecoverySettings:
         120, "seconds without a heartbeat before a trial counts as crashed", kind=int, low=1
     )
     max_retry: int = option(2, "times a crashed trial's parameters are run again", low=0)
+    checkpoint_every_s: float | None = option(
+        60.0, "seconds between a trial's epoch checkpoints, from which its retry resumes "
+        "(0: every epoch; null: none; needs artifacts)", kind=float, low=0.0, nullable=True,
+    )  # fmt: skip
     storage_retry_s: float = option(
         300.0, "seconds a worker waits out a storage outage before it gives up", kind=float,
         low=0.0,

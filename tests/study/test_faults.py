@@ -281,3 +281,48 @@ def test_status_shows_waiting_retries_and_no_dead_time(make_recipe, tmp_path):
         capture_output=True, text=True, cwd=ROOT, timeout=60,
     )  # fmt: skip
     assert "waiting" in run.stdout and "3h" not in run.stdout, run.stdout
+
+
+def test_the_retry_of_a_killed_trial_resumes_from_its_checkpoint(make_recipe, tmp_path):
+    """A worker is SIGKILLed after a few epochs of trial #0; the retry resumes from the
+    last epoch checkpoint in the artifact store and ends with the metrics of the same trial
+    run without interruption."""
+    params = {"feature.n_blocks": 1, "feature.0.type": "conv", "feature.0.conv.channels": 4,
+              "feature.0.conv.kernel": 3, "feature.0.conv.stride": 2, "feature.0.conv.pooling": "none",
+              "head.n_blocks": 0, "readout": "flatten", "optimizer": "adam", "lr": 0.01,
+              "schedule": "cosine"}  # fmt: skip
+    space = tmp_path / "resume.yaml"
+    space.write_text((SPACES / "tiny.yaml").read_text().replace("epochs: 2", "epochs: 40"))
+    recovery = {**RECOVERY, "checkpoint_every_s": 0}
+    recipe = make_recipe(space=str(space), sampler="random", recovery=recovery, n_trials=1)
+    study = prepare_search(load_recipe(recipe)).study
+    study.enqueue_trial(params)
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "nas", "worker", str(recipe), "--n-trials", "1"], cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        record = trials_of(recipe)[0].user_attrs.get("checkpoint")
+        if record and record["epoch"] >= 3:
+            break
+        assert victim.poll() is None
+        time.sleep(0.1)
+    victim.kill()
+    victim.wait()
+    time.sleep(RECOVERY["grace_period"] + 1)  # its heartbeat goes stale
+    run_search(load_recipe(recipe))  # fails trial #0 as stale, runs its retry
+    killed, retry = trials_of(recipe)[:2]
+    assert killed.state.name == "FAIL" and retry.state.name == "COMPLETE"
+    assert retry.user_attrs["resumed"]["trial"] == 0 and retry.user_attrs["resumed"]["epoch"] >= 3
+    assert len(retry.user_attrs["history"]) == 40  # epochs 0..39: the saved ones and the rest
+
+    reference = make_recipe(study="reference", space=str(space), sampler="random", n_trials=1,
+                            recovery=recovery)  # fmt: skip
+    prepare_search(load_recipe(reference)).study.enqueue_trial(killed.params)
+    run_search(load_recipe(reference))
+    whole = trials_of(reference, "reference")[0]
+    assert retry.params == whole.params
+    assert retry.user_attrs["seed"] == whole.user_attrs["seed"]
+    assert retry.value == whole.value
+    assert retry.user_attrs["metrics"] == whole.user_attrs["metrics"]
