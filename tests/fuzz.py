@@ -61,3 +61,21 @@ def documents(keys: Sequence[str], nested: dict[str, st.SearchStrategy] | None =
 
 def as_yaml(doc) -> str:
     return yaml.safe_dump(doc, allow_unicode=True)
+
+
+def load_or_one_error(load, path, content: str | bytes):
+    """Write ``content`` to ``path`` and load it: the result, or None after checking that
+    the loader refused it with one NASError line naming the file (any other exception
+    fails the test)."""
+    from nas.base import NASError
+
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    try:
+        return load(path)
+    except NASError as exc:
+        message = str(exc).strip()
+        assert path.name in message and "\n" not in message, message
+        return None

@@ -56,5 +56,5 @@ def parse_yaml(text: str, source: str, error: type[Exception]) -> Any:
     """Parsed YAML; a syntax error raises ``error`` naming ``source``."""
     try:
         return load_yaml(text)
-    except yaml.YAMLError as exc:
-        raise error(f"{source}: not valid YAML ({exc})") from None
+    except yaml.YAMLError as exc:  # PyYAML's message spans lines: one line, with the place
+        raise error(f"{source}: not valid YAML ({' '.join(str(exc).split())})") from None
