@@ -3,19 +3,22 @@ paused (SIGSTOP) past the grace period, and a server restart, all while ``nas se
 --workers N`` runs; then what the study holds. The same scenario is CI's chaos test
 (tests/study/test_chaos.py, with a smaller study).
 
-    python benchmarks/faults.py [--trials 24] [--workers 3] [--json results/faults.json]
+    python benchmarks/faults.py [--trials 24] [--workers 3] [--load 2] [--json results/faults.json]
 
 It starts a throwaway PostgreSQL cluster with .ci/postgres (Debian's postgresql package)
 unless --storage and --cluster name one. Reported: the trials asked for and finished,
 trials left RUNNING or WAITING, each fault and what became of its trial (failed with a
 reason, retried, how long until the failure was noticed), the store outage as the workers
-saw it, and the wall time against the same search without faults.
+saw it, and the wall time against the same search without faults. Both searches run idle,
+then under a competing load (``--load N`` busy-looping processes, one per core by default),
+as on a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import signal
@@ -23,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -181,6 +186,25 @@ def run(url: str, cluster: Path, folder: Path, *, n_trials: int, workers: int,
     return result
 
 
+def _spin() -> None:
+    while True:
+        pass
+
+
+@contextmanager
+def competing_load(n: int) -> Iterator[None]:
+    """``n`` processes that each keep one core busy (none: idle)."""
+    procs = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(n)]
+    for p in procs:
+        p.start()
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.terminate()
+            p.join()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trials", type=int, default=24)
@@ -188,6 +212,12 @@ def main() -> None:
     parser.add_argument("--trial-timeout", type=float, default=4.0)
     parser.add_argument("--storage", help="a PostgreSQL URL (default: a throwaway cluster)")
     parser.add_argument("--cluster", type=Path, help="its .ci/postgres folder")
+    parser.add_argument(
+        "--load",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="busy-looping processes beside the loaded runs (0: idle only)",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="nas-faults-"))
@@ -197,24 +227,30 @@ def main() -> None:
         os.chmod(folder, 0o755)
         url = subprocess.run([ROOT / ".ci" / "postgres", "start", cluster], check=True,
                              capture_output=True, text=True).stdout.strip()  # fmt: skip
-    try:
-        stamp = str(int(time.time()))
-        common = dict(n_trials=args.trials, workers=args.workers,
-                      trial_timeout=args.trial_timeout)  # fmt: skip
-        calm = run(url, cluster, folder, chaos=None, study=f"calm-{stamp}", **common)
-        chaos = run(url, cluster, folder, chaos=Chaos(), study=f"chaos-{stamp}", **common)
-    finally:
-        if args.storage is None:
-            subprocess.run([ROOT / ".ci" / "postgres", "stop", cluster], capture_output=True)
-    report = {
+    common = dict(n_trials=args.trials, workers=args.workers,
+                  trial_timeout=args.trial_timeout)  # fmt: skip
+    conditions = {"idle": 0, **({"loaded": args.load} if args.load else {})}
+    report: dict[str, Any] = {
         "command": " ".join(["python", "benchmarks/faults.py", *sys.argv[1:]]),
         "date": date.today().isoformat(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}",
         "settings": {**common, "recovery": RECOVERY},
-        "without_faults": calm,
-        "with_faults": chaos,
-        "slowdown": round(chaos["seconds"] / calm["seconds"], 2),
     }
+    try:
+        for condition, spinners in conditions.items():
+            stamp = f"{condition}-{int(time.time())}"
+            with competing_load(spinners):
+                calm = run(url, cluster, folder, chaos=None, study=f"calm-{stamp}", **common)
+                chaos = run(url, cluster, folder, chaos=Chaos(), study=f"chaos-{stamp}", **common)
+            report[condition] = {
+                "competing_processes": spinners,
+                "without_faults": calm,
+                "with_faults": chaos,
+                "slowdown": round(chaos["seconds"] / calm["seconds"], 2),
+            }
+    finally:
+        if args.storage is None:
+            subprocess.run([ROOT / ".ci" / "postgres", "stop", cluster], capture_output=True)
     text = json.dumps(report, indent=2, default=str)
     print(text)
     if args.json:

@@ -326,3 +326,21 @@ def test_the_retry_of_a_killed_trial_resumes_from_its_checkpoint(make_recipe, tm
     assert retry.user_attrs["seed"] == whole.user_attrs["seed"]
     assert retry.value == whole.value
     assert retry.user_attrs["metrics"] == whole.user_attrs["metrics"]
+
+
+def test_a_model_too_large_for_memory_fails_its_trial_before_allocating(make_recipe, tmp_path):
+    space = tmp_path / "huge.yaml"
+    space.write_text(
+        "stages:\n  - name: feature\n    blocks: {conv: {channels: [4, 1000000000000]}}\n"
+        "training: {epochs: 1, batch_size: 256}\n"
+    )
+    recipe = load_recipe(make_recipe(space=str(space), sampler="random", n_trials=2))
+    study = prepare_search(recipe).study
+    study.enqueue_trial({"feature.0.conv.channels": 1000000000000})
+    study.enqueue_trial({"feature.0.conv.channels": 4})
+    outcome = run_search(recipe)
+    huge, small = trials_of(recipe.source)
+    assert huge.state.name == "FAIL"
+    assert "training needs about" in huge.user_attrs["fail_reason"]
+    assert "more than the" in huge.user_attrs["fail_reason"]
+    assert small.state.name == "COMPLETE" and outcome.new_trials == 2
