@@ -34,6 +34,7 @@ from nas.base._plugins import (
 from nas.base._process import PARENT_ENV, exit_with_parent
 from nas.base._ranges import OPTION_RANGES, check_options
 from nas.base._registry import Registry
+from nas.base._secrets import mask_password
 from nas.base._text import count
 from nas.base._verbose import VERBOSE_ENV, set_verbose, verbose
 from nas.base._yaml import load_yaml, parse_yaml, read_text
@@ -67,6 +68,7 @@ __all__ = [
     "load_entry_point_plugins",
     "load_plugins",
     "load_yaml",
+    "mask_password",
     "option",
     "option_specs",
     "parse_yaml",

@@ -73,7 +73,7 @@ class RecipeOverrides:
             "threads": self.threads,
             "task": self.task,
         }
-        from nas.study._recipe import check_override
+        from nas.study import check_override
 
         for key, flag in (("n_trials", "--n-trials"), ("timeout", "--timeout"),
                           ("seed", "--seed"), ("threads", "--threads")):  # fmt: skip

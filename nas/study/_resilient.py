@@ -27,9 +27,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import optuna
 from optuna.storages import BaseStorage
 
-from nas.base import StorageError
+from nas.base import StorageError, mask_password
 from nas.base.optuna_compat import BaseHeartbeat
-from nas.study._storage import mask_password
 
 if TYPE_CHECKING:
     from optuna.distributions import BaseDistribution

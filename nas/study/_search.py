@@ -119,7 +119,7 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
     make_store_folder(url)
     if recipe.artifacts.enabled:
         make_artifact_dir(recipe, url)
-    storage = open_storage(url, recipe.recovery)
+    storage = _search_storage(url, recipe)
     marks = fingerprint(dataset, space.text, recipe.objectives)
     previous = _existing_study(storage, recipe, space, url, marks, joining=worker is not None)
     sampler, pruner = _sampler_and_pruner(recipe, previous, worker)
@@ -136,6 +136,16 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
         _describe(study, recipe, space, dataset, url, validation, warning, marks)
     fail_stale_trials(study, recipe.recovery)
     return PreparedSearch(recipe, study, space, dataset, url, validation, warning)
+
+
+def _search_storage(url: str, recipe: StudyRecipe) -> optuna.storages.BaseStorage:
+    """The store a search writes to: heartbeats on, wrapped so that it rides out outages."""
+    from nas.base.optuna_compat import CachedStorage
+    from nas.study._recovery import storage_options
+    from nas.study._resilient import ResilientStorage
+
+    rdb = open_storage(url, storage_options(recipe.recovery))
+    return ResilientStorage(CachedStorage(rdb), url, recipe.recovery.storage_retry_s)
 
 
 def search_space(recipe: StudyRecipe, dataset: Dataset, validation: ValidationPlan) -> SearchSpace:

@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import sqlite3
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from nas.base import StorageError
+from nas.base import StorageError, mask_password
 
 if TYPE_CHECKING:
     import optuna
-
-    from nas.study._sections import RecoverySettings
 
 DEFAULT_STORAGE = "sqlite:///studies/nas.db"  # relative to the working directory
 STORAGE_ENV = "NAS_STORAGE"  # overrides the default, keeps passwords out of shell history
@@ -58,27 +56,17 @@ def absolute_url(url: str) -> str:
     return SQLITE_PREFIX + str(Path(path).resolve())
 
 
-_USERINFO_PASSWORD = re.compile(r"(://[^:/@?#]*:)[^@]*@")  # user:pw@ and :pw@ (no user)
-_QUERY_PASSWORD = re.compile(r"([?&;](?:password|passwd|pwd)=)[^&;#\s]*", re.IGNORECASE)
-
-
-def mask_password(text: str) -> str:
-    """``text`` (a URL, or a message that quotes one) with every password replaced by
-    ``***``, in each form SQLAlchemy accepts: ``user:pw@host``, ``:pw@host`` (no user
-    name) and a ``password=`` query parameter."""
-    return _QUERY_PASSWORD.sub(r"\1***", _USERINFO_PASSWORD.sub(r"\1***@", text))
-
-
 def open_storage(
-    url: str, recovery: RecoverySettings | None = None, *, create: bool = True
-) -> optuna.storages.BaseStorage:
+    url: str, heartbeat: Mapping[str, Any] | None = None, *, create: bool = True
+) -> optuna.storages.RDBStorage:
     """Open the study store at ``url``, creating it if ``create``.
 
     Args:
         url: SQLAlchemy URL.
-        recovery: turn on heartbeats, the retry of crashed trials and the retry of storage
-            outages (:class:`~nas.study._resilient.ResilientStorage`) for searches and
-            workers; None for read-only use (``nas best``, ``nas export``, the dashboard).
+        heartbeat: ``RDBStorage``'s heartbeat options, for searches and workers (see
+            :func:`nas.study._recovery.storage_options`; a search then wraps the store in
+            :class:`~nas.study._resilient.ResilientStorage`); None for read-only use
+            (``nas best``, ``nas export``, the dashboard).
         create: create the file, its folder and the tables when missing (searches and
             workers). Read-only commands pass False: a missing store is an error, and
             nothing is written.
@@ -102,12 +90,10 @@ def open_storage(
     elif path is not None:
         _make_folder(path)
         _use_wal(path)
-    if recovery is not None:
-        from nas.study._recovery import storage_options
-
-        options.update(storage_options(recovery))
+    if heartbeat is not None:
+        options.update(heartbeat)
     try:
-        storage = _create(url, engine_kwargs, options)
+        return _create(url, engine_kwargs, options)
     except ImportError:
         raise _missing_driver(url) from None
     except Exception as exc:  # SQLAlchemy raises several unrelated types for bad URLs
@@ -115,12 +101,6 @@ def open_storage(
         raise StorageError(
             f"cannot open storage {mask_password(url)}: {mask_password(reason)}"
         ) from None
-    if recovery is None:
-        return storage
-    from nas.base.optuna_compat import CachedStorage
-    from nas.study._resilient import ResilientStorage
-
-    return ResilientStorage(CachedStorage(storage), url, recovery.storage_retry_s)
 
 
 SCHEMA_RACE_RETRIES = 5  # workers started together on a new store all try to create its tables

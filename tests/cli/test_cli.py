@@ -66,7 +66,7 @@ def test_train_prints_validation_and_test_metrics():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["train", "missing.json"], "error: missing.json: cannot read"),
+        (["train", "missing.json"], "error: missing.json: architecture not found"),
         (["train"], "error: give ARCH.json, or both --space FILE and --params PARAMS.json"),
         (["train", str(PAPER_CNN), "--data", "cifar"], "error: unknown dataset 'cifar'"),
         (

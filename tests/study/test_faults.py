@@ -1,8 +1,8 @@
 """Searches that survive their infrastructure: storage outages, trials lost while a worker
 was paused, stale trials found while a worker trains, supervised worker pools, signals.
 
-The PostgreSQL chaos test (kills, a pause past the grace period, a server restart, all in
-one study) is in test_chaos.py.
+The PostgreSQL chaos test (workers of `nas search --workers` SIGKILLed and replaced, a pause
+past the grace period, a server restart, all in one study) is in test_chaos.py.
 """
 
 from __future__ import annotations
@@ -200,29 +200,6 @@ def test_sigterm_stops_a_single_process_search_like_ctrl_c(make_recipe, tmp_path
     [trial] = trials_of(recipe)
     assert trial.state.name == "FAIL"
     assert trial.user_attrs["fail_reason"] == "interrupted by the user (SIGTERM)"
-
-
-def test_a_killed_worker_is_replaced_and_its_trial_retried(make_recipe, tmp_path):
-    recipe = make_recipe(
-        space=slow_space(tmp_path), sampler="random", n_trials=4, trial_timeout=4,
-        recovery=RECOVERY,
-    )  # fmt: skip
-    process = search_process(recipe, "--workers", "2")
-    victim = wait_for_training(recipe, 1, process)[0]
-    os.kill(int(victim.user_attrs["worker"].rsplit(":", 1)[1]), signal.SIGKILL)
-    out, err = process.communicate(timeout=240)
-    assert process.returncode == 0, out + err
-    assert "starting another in its place" in err and "Traceback" not in err
-    trials = trials_of(recipe)
-    killed = trials[victim.number]
-    assert killed.state.name == "FAIL"
-    assert killed.user_attrs["fail_reason"].endswith("died (killed by SIGKILL)")
-    retry = [t for t in trials if t.system_attrs.get("failed_trial") == victim.number]
-    assert len(retry) == 1 and retry[0].state.name in ("COMPLETE", "PRUNED")
-    assert retry[0].params == killed.params
-    others = [t for t in trials if t.number != victim.number]
-    assert len(others) == 4  # exactly the trials asked for, the retry among them
-    assert all(t.state.name in ("COMPLETE", "PRUNED") for t in others)
 
 
 def test_sigterm_reaches_every_worker_and_sigkill_takes_them_along(make_recipe, tmp_path):
