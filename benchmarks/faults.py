@@ -103,10 +103,12 @@ def inject(url: str, study: str, cluster: Path, process: subprocess.Popen, chaos
     """Kill, pause and cut off the workers of a running search, one fault after another."""
     seen: set[int] = set()
     for _ in range(chaos.kills):
-        victim = next(t for t in training(url, study, 1, process) if t.number not in seen)
+        running = [t for t in training(url, study, 1, process) if t.number not in seen]
+        victim = max(running, key=lambda t: t.datetime_start)  # the most training left
         seen.add(victim.number)
         os.kill(pid_of(victim), signal.SIGKILL)
-        chaos.faults.append({"fault": "SIGKILL", "trial": victim.number, "at": time.time()})
+        chaos.faults.append({"fault": "SIGKILL", "trial": victim.number, "pid": pid_of(victim),
+                             "at": time.time()})  # fmt: skip
         time.sleep(2)
     paused = next(t for t in training(url, study, 1, process) if t.number not in seen)
     os.kill(pid_of(paused), signal.SIGSTOP)
@@ -136,6 +138,10 @@ def summary(url: str, study: str, n_trials: int, chaos: Chaos) -> dict[str, Any]
     faults = []
     for fault in chaos.faults:
         number = fault["trial"]
+        if "pid" in fault:  # the trial the killed worker had when it died (it may have moved on)
+            died = f":{fault['pid']} died"
+            hit = [t for t in trials if died in (t.user_attrs.get("fail_reason") or "")]
+            number = hit[0].number if hit else None  # None: killed between two trials
         row = {"fault": fault["fault"], "trial": number}
         if number is not None:
             trial = by_number[number]
