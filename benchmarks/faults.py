@@ -156,12 +156,17 @@ def summary(url: str, study: str, n_trials: int, chaos: Chaos) -> dict[str, Any]
             )  # fmt: skip
         faults.append(row)
     replaced = set(retried)
-    counted = [t for t in trials if not (t.state.name == "FAIL" and t.number in replaced)]
+    surplus = [t for t in trials if (t.user_attrs.get("fail_reason") or "").startswith("not run:")]
+    counted = [
+        t for t in trials
+        if not (t.state.name == "FAIL" and (t.number in replaced or t in surplus))
+    ]  # fmt: skip
     return {
         "requested": n_trials,
         "finished": sum(t.state.name in ("COMPLETE", "PRUNED", "FAIL") for t in counted),
         "complete_or_pruned": sum(t.state.name in ("COMPLETE", "PRUNED") for t in counted),
         "states": states,
+        "surplus": len(surplus),  # created at the same moment as the last one, never run
         "running_left": states.get("RUNNING", 0),
         "waiting_left": states.get("WAITING", 0),
         "faults": faults,

@@ -6,8 +6,11 @@
 - A trial that another process failed meanwhile (this worker was paused past the grace
   period, or cut off from the store) is dropped with one log line; the loop goes on.
 - A study budget (``study_total``) counts the trials the study holds, not the ones this
-  process ran, so any number of workers, and their replacements, share one budget; a failed
-  trial that a retry replaces does not count, its retry does.
+  process ran, so any number of workers, and their replacements, share one budget. It
+  counts fresh trials (a crashed trial and its retries are one), so a retry never takes a
+  new trial's place; and since two workers may both see one trial left, a fresh trial
+  checks its rank right after it is created: one beyond the budget is failed at once as
+  surplus, before anything trains (:func:`admitted`).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ import optuna
 from optuna.trial import TrialState
 
 from nas.base.optuna_compat import get_heartbeat_thread, storage_of, trial_id
-from nas.study._recovery import StaleWatch, fail_stale_trials, replaced_failures
+from nas.study._record import TrialRecord
+from nas.study._recovery import FAILED_TRIAL, StaleWatch, fail_stale_trials
 
 if TYPE_CHECKING:
     from optuna.trial import FrozenTrial
@@ -45,16 +49,23 @@ class Limits:
     study_total: int | None = None  # trials the study should hold, whoever runs them
 
 
-class TrialLost(Exception):
-    """This process's trial was finished by another one (failed as stale) while it ran."""
+SURPLUS = "not run: the study's trial budget was reached by other workers at the same moment"
+
+
+def _fresh(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
+    """Trials that are not the retry of a crashed one, nor surplus: one per chain of
+    crashed trial and retries, so they count what a budget has been spent on."""
+    return [
+        t
+        for t in trials
+        if FAILED_TRIAL not in t.system_attrs and TrialRecord.read(t).fail_reason != SURPLUS
+    ]
 
 
 def claimed_trials(study: optuna.Study) -> int:
-    """The study's trials that count against a budget: finished, running or queued, minus
-    the failed ones that a retry replaces."""
-    trials = study.get_trials(deepcopy=False)
-    replaced = replaced_failures(trials)
-    return sum(1 for t in trials if not (t.state == TrialState.FAIL and t.number in replaced))
+    """The trials that count against a study budget: finished, running or queued, a
+    crashed trial and its retries counted once."""
+    return len(_fresh(study.get_trials(deepcopy=False)))
 
 
 def budget_left(study: optuna.Study, total: int) -> bool:
@@ -62,6 +73,18 @@ def budget_left(study: optuna.Study, total: int) -> bool:
     are claimed (:func:`claimed_trials`), or a queued trial (a retry) waits to be run."""
     waiting = study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
     return bool(waiting) or claimed_trials(study) < total
+
+
+def admitted(study: optuna.Study, trial: optuna.Trial, total: int) -> bool:
+    """Whether ``trial``, just created, is within a budget of ``total``: a retry always
+    is; a fresh trial if fewer than ``total`` fresh trials were created before it (trial
+    numbers are handed out atomically, so exactly ``total`` are admitted)."""
+    from nas.base.optuna_compat import stored_trial
+
+    if FAILED_TRIAL in stored_trial(trial).system_attrs:
+        return True
+    trials = study.get_trials(deepcopy=False)
+    return sum(1 for t in _fresh(trials) if t.number < trial.number) < total
 
 
 def run_trials(
@@ -89,7 +112,7 @@ def run_trials(
             fail_stale_trials(study, recovery)
             if limits.study_total is not None and not budget_left(study, limits.study_total):
                 break
-            frozen = _run_one(study, objective, catch)
+            frozen = _run_one(study, objective, catch, limits.study_total)
             if frozen is None:
                 continue  # lost to another process: not this process's trial any more
             finished += 1
@@ -98,13 +121,20 @@ def run_trials(
 
 
 def _run_one(
-    study: optuna.Study, objective: Objective, catch: tuple[type[Exception], ...]
+    study: optuna.Study,
+    objective: Objective,
+    catch: tuple[type[Exception], ...],
+    total: int | None,
 ) -> FrozenTrial | None:
-    """Ask, run and tell one trial; its stored record, or None if it was lost."""
+    """Ask, run and tell one trial; its stored record, or None if it was lost (or surplus)."""
     with warnings.catch_warnings():  # "Heartbeat ... supposed to be used with optimize"
         warnings.simplefilter("ignore", UserWarning)
         trial = study.ask()
     storage, ident = storage_of(study), trial_id(trial)
+    if total is not None and not admitted(study, trial, total):
+        TrialRecord.write(trial, fail_reason=SURPLUS)
+        study.tell(trial, state=TrialState.FAIL)
+        return None
     values: float | Sequence[float] | None = None
     state, error = TrialState.COMPLETE, None
     with get_heartbeat_thread(ident, storage):

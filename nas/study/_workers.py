@@ -288,6 +288,7 @@ class _WorkerPool:
         self.exits: list[tuple[int, int]] = []  # (slot, exit code) of workers that died
         self.interrupt: Any = None  # the GracefulInterrupt, once installed
         self.seen = {t.number for t in self._finished()}
+        self._surplus: set[int] = set()
         self._seen_before = set(self.seen)
         self._before = len(self.seen)
         recipe = prepared.recipe
@@ -348,12 +349,19 @@ class _WorkerPool:
         return _Worker(slot, device, process, label, restarts)
 
     def report_new(self) -> None:
-        """Pass each newly finished trial to ``on_trial``."""
+        """Pass each newly finished trial to ``on_trial`` (not surplus ones, never run)."""
+        from nas.study._loop import SURPLUS
+        from nas.study._record import TrialRecord
+
         for trial in self._finished():
-            if trial.number not in self.seen:
-                self.seen.add(trial.number)
-                if self.on_trial is not None:
-                    self.on_trial(self.prepared.study, trial)
+            if trial.number in self.seen or trial.number in self._surplus:
+                continue
+            if TrialRecord.read(trial).fail_reason == SURPLUS:
+                self._surplus.add(trial.number)
+                continue
+            self.seen.add(trial.number)
+            if self.on_trial is not None:
+                self.on_trial(self.prepared.study, trial)
 
     def supervise(self) -> None:
         """Report trials as they finish; replace workers that die, until every worker has

@@ -321,3 +321,35 @@ def test_a_model_too_large_for_memory_fails_its_trial_before_allocating(make_rec
     assert "training needs about" in huge.user_attrs["fail_reason"]
     assert "more than the" in huge.user_attrs["fail_reason"]
     assert small.state.name == "COMPLETE" and outcome.new_trials == 2
+
+
+def test_a_trial_created_beyond_a_shared_budget_never_runs(make_recipe, monkeypatch):
+    """Two workers may both see one trial left; the one whose trial comes second fails it
+    at once as surplus, so the study holds exactly its budget. A retry is always run."""
+    import nas.study._loop as loop
+    from nas.study._recovery import enqueue_retry
+
+    recipe = load_recipe(make_recipe(n_trials=2, sampler="random", recovery=RECOVERY))
+    study = prepare_search(recipe).study
+    first, second, third = study.ask(), study.ask(), study.ask()
+    assert loop.admitted(study, first, 2) and loop.admitted(study, second, 2)
+    assert not loop.admitted(study, third, 2)
+    for trial in (first, second, third):
+        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+    enqueue_retry(study, study.trials[0], max_retry=1)
+    assert loop.admitted(study, study.ask(), 2)  # the retry of trial #0
+
+    recipe = load_recipe(make_recipe(study="race", n_trials=2, sampler="random"))
+    real, calls = loop.budget_left, []
+
+    def racing(study, total):  # the third check comes before the last trial is created
+        calls.append(1)
+        return len(calls) <= 3 or real(study, total)
+
+    monkeypatch.setattr(loop, "budget_left", racing)
+    outcome = run_search(recipe, study_total=2)
+    trials = trials_of(recipe.source, "race")
+    assert [t.state.name for t in trials] == ["COMPLETE", "COMPLETE", "FAIL"]
+    assert trials[2].user_attrs["fail_reason"] == loop.SURPLUS
+    assert "architecture" not in trials[2].user_attrs  # nothing was sampled or trained
+    assert outcome.new_trials == 2
