@@ -135,30 +135,50 @@ def _run_one(
         TrialRecord.write(trial, fail_reason=SURPLUS)
         study.tell(trial, state=TrialState.FAIL)
         return None
-    values: float | Sequence[float] | None = None
-    state, error = TrialState.COMPLETE, None
+    # the heartbeat beats until the result is stored: a tell that waits out an outage
+    # must not leave the trial looking crashed to the other workers
     with get_heartbeat_thread(ident, storage):
-        try:
-            values = objective(trial)
-        except optuna.TrialPruned:
-            state = TrialState.PRUNED
-        except optuna.exceptions.UpdateFinishedTrialError:
-            state = None  # its record could not be written: someone else finished it
-        except (Exception, KeyboardInterrupt) as exc:
-            state, error = TrialState.FAIL, exc
-    if state is None or storage.get_trial(ident).state != TrialState.RUNNING:
+        values, state, error = _objective(objective, trial)
+        told = state is not None and _tell(study, trial, values, state)
+    if not told:
         _drop(trial.number)
         return None
+    if error is not None and not isinstance(error, catch):
+        raise error
+    return storage.get_trial(ident)
+
+
+def _objective(
+    objective: Objective, trial: optuna.Trial
+) -> tuple[float | Sequence[float] | None, TrialState | None, BaseException | None]:
+    """Run the objective: (values, state to tell, error); state None: the trial was
+    finished by another process meanwhile."""
+    try:
+        return objective(trial), TrialState.COMPLETE, None
+    except optuna.TrialPruned:
+        return None, TrialState.PRUNED, None
+    except optuna.exceptions.UpdateFinishedTrialError:
+        return None, None, None
+    except (Exception, KeyboardInterrupt) as exc:
+        return None, TrialState.FAIL, exc
+
+
+def _tell(
+    study: optuna.Study,
+    trial: optuna.Trial,
+    values: float | Sequence[float] | None,
+    state: TrialState,
+) -> bool:
+    """Store the trial's result; False if another process had finished it."""
+    storage, ident = storage_of(study), trial_id(trial)
+    if storage.get_trial(ident).state != TrialState.RUNNING:
+        return False
     try:
         study.tell(trial, values if state == TrialState.COMPLETE else None, state=state)
     except optuna.exceptions.UpdateFinishedTrialError:
         # a retried write that had landed before the connection dropped, or a real loss
-        if storage.get_trial(ident).state != state:
-            _drop(trial.number)
-            return None
-    if error is not None and not isinstance(error, catch):
-        raise error
-    return storage.get_trial(ident)
+        return storage.get_trial(ident).state == state
+    return True
 
 
 def _drop(number: int) -> None:
