@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import platform
 import signal
@@ -26,12 +25,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from _load import competing_load  # benchmarks/_load.py (this script's folder)
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "search_spaces" / "tiny.yaml"
@@ -195,25 +194,6 @@ def run(url: str, cluster: Path, folder: Path, *, n_trials: int, workers: int,
         tracebacks=err.count("Traceback"),
     )
     return result
-
-
-def _spin() -> None:
-    while True:
-        pass
-
-
-@contextmanager
-def competing_load(n: int) -> Iterator[None]:
-    """``n`` processes that each keep one core busy (none: idle)."""
-    procs = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(n)]
-    for p in procs:
-        p.start()
-    try:
-        yield
-    finally:
-        for p in procs:
-            p.terminate()
-            p.join()
 
 
 def main() -> None:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import platform
 import shutil
 import statistics
@@ -30,34 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from _load import competing_load  # benchmarks/_load.py (this script's folder)
+
 ROOT = Path(__file__).resolve().parents[1]
 CNN = ROOT / "search_spaces" / "architectures" / "mnist1d_cnn.json"
-
-
-def _spin() -> None:
-    while True:
-        pass
-
-
-@contextmanager
-def competing_load(n: int) -> Iterator[None]:
-    """``n`` processes that each keep one core busy."""
-    procs = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(n)]
-    for p in procs:
-        p.start()
-    try:
-        time.sleep(1.0)
-        yield
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            p.join()
 
 
 def timed(command: list[str], cwd: Path) -> tuple[float, str]:
@@ -102,17 +80,12 @@ def measure(settings: dict[str, list[str]], repeats: int, runner, load: int) -> 
     for r in range(repeats):
         names = list(settings) if r % 2 == 0 else list(reversed(settings))
         for name in names:
-            with competing_load(load) if load else no_load():
+            with competing_load(load, settle_s=1.0):
                 seconds, note = runner(settings[name])
             times[name].append(round(seconds, 2))
             condition = "loaded" if load else "idle  "
             print(f"  {condition} {name:36s} {seconds:7.1f} s  {note}", flush=True)
     return times
-
-
-@contextmanager
-def no_load() -> Iterator[None]:
-    yield
 
 
 def main() -> None:

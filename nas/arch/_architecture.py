@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from nas.base import ArchitectureError, build_config, config_to_dict
+from nas.base import ArchitectureError, build_config, config_to_dict, key_text
 from nas.blocks import get_block, list_readouts
 from nas.config import TrainConfig
 
@@ -111,7 +111,8 @@ class Architecture:
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise ArchitectureError(
-                f"{source}: {unknown[0]}: unknown key; allowed: {', '.join(sorted(allowed))}"
+                f"{source}: {key_text(unknown[0])}: unknown key; "
+                f"allowed: {', '.join(sorted(allowed))}"
             )
         stages_raw = data.get("stages")
         if not isinstance(stages_raw, list):
@@ -153,7 +154,9 @@ def _stage_from_dict(raw: Any, where: str) -> Stage:
         raise ArchitectureError(f"{where}: expected a mapping with a 'name' and 'blocks'")
     unknown = sorted(set(raw) - {"name", "blocks"})
     if unknown:
-        raise ArchitectureError(f"{where}.{unknown[0]}: unknown key; allowed: blocks, name")
+        raise ArchitectureError(
+            f"{where}.{key_text(unknown[0])}: unknown key; allowed: blocks, name"
+        )
     if not STAGE_NAME.match(raw["name"]):
         raise ArchitectureError(
             f"{where}.name: expected a name of letters, digits, '_' or '-', got {raw['name']!r}"

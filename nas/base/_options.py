@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from nas.base._errors import NASError
+from nas.base._text import key_text
 
 T = TypeVar("T")
 
@@ -122,7 +123,7 @@ def build_config(
     specs = option_specs(cls)
     unknown = sorted(set(values) - set(specs))
     if unknown:
-        raise error(f"{where}.{unknown[0]}: unknown option; allowed: {', '.join(specs)}")
+        raise error(f"{where}.{key_text(unknown[0])}: unknown option; allowed: {', '.join(specs)}")
     checked = {}
     for name, raw in values.items():
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
     """``n`` and the noun, singular for one: ``count(1, "output")`` -> ``"1 output"``.
@@ -10,3 +12,13 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     ('10 outputs', '1 class')
     """
     return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.\-]+")
+
+
+def key_text(key: object) -> str:
+    """A mapping key as an error message shows it: plain names as they are, anything else
+    (empty, spaces, newlines, not a string) quoted, so a message stays one readable line."""
+    text = str(key)
+    return text if _PLAIN_KEY.fullmatch(text) else repr(key)

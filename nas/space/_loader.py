@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from nas.arch import STAGE_NAME
-from nas.base import OptionSpec, SearchSpaceError, option_specs, parse_yaml, read_text
+from nas.base import (
+    OptionSpec,
+    SearchSpaceError,
+    key_text,
+    option_specs,
+    parse_yaml,
+    read_text,
+)
 from nas.blocks import VECTOR, get_block, list_blocks, list_readouts
 from nas.config import TrainConfig
 from nas.space._params import Param, parse_param
@@ -63,7 +70,7 @@ def _reject_unknown(
     if unknown:
         prefix = f"{path}." if path else ""
         raise SearchSpaceError(
-            f"{source}: {prefix}{unknown[0]}: unknown key; allowed: {', '.join(allowed)}"
+            f"{source}: {prefix}{key_text(unknown[0])}: unknown key; allowed: {', '.join(allowed)}"
         )
 
 
@@ -72,7 +79,9 @@ def _parse_options(
 ) -> dict[str, Param]:
     unknown = sorted(set(map(str, raw)) - set(specs))
     if unknown:
-        raise SearchSpaceError(f"{where}.{unknown[0]}: unknown option; allowed: {', '.join(specs)}")
+        raise SearchSpaceError(
+            f"{where}.{key_text(unknown[0])}: unknown option; allowed: {', '.join(specs)}"
+        )
     return {key: parse_param(value, specs[key], f"{where}.{key}") for key, value in raw.items()}
 
 

@@ -26,6 +26,7 @@ from nas.base import (
     RecipeError,
     build_config,
     config_to_dict,
+    key_text,
     load_plugins,
     option,
     option_specs,
@@ -241,7 +242,9 @@ def parse_recipe(
     """Validate a recipe mapping; relative paths resolve against ``base``."""
     unknown = sorted(set(map(str, doc)) - set(ROOT_KEYS))
     if unknown:
-        raise RecipeError(f"{source}: {unknown[0]}: unknown key; allowed: {', '.join(ROOT_KEYS)}")
+        raise RecipeError(
+            f"{source}: {key_text(unknown[0])}: unknown key; allowed: {', '.join(ROOT_KEYS)}"
+        )
     plugins, plugin_path = _plugins(doc, source, base)
     scalars = {k: v for k, v in doc.items() if k in _Settings.__dataclass_fields__}
     settings = build_config(
@@ -365,7 +368,9 @@ def _resolve_storage(url: str | None, base: Path) -> str | None:
 def _reject_unknown(raw: Mapping[str, Any], allowed: tuple[str, ...], where: str) -> None:
     extra = sorted(set(map(str, raw)) - set(allowed))
     if extra:
-        raise RecipeError(f"{where}.{extra[0]}: unknown key; allowed: {', '.join(allowed)}")
+        raise RecipeError(
+            f"{where}.{key_text(extra[0])}: unknown key; allowed: {', '.join(allowed)}"
+        )
 
 
 def _component(raw: Any, names: list[str], where: str) -> Component:

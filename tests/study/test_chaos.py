@@ -14,21 +14,25 @@ import pytest
 from tests.conftest import ROOT
 
 
-def load_scenario():
-    spec = importlib.util.spec_from_file_location("faults", ROOT / "benchmarks" / "faults.py")
+def load_scenario(monkeypatch):
+    folder = ROOT / "benchmarks"
+    monkeypatch.syspath_prepend(str(folder))  # its helpers (_load.py) sit beside it
+    spec = importlib.util.spec_from_file_location("faults", folder / "faults.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules["faults"] = module  # dataclasses look their module up while defining them
+    monkeypatch.setitem(sys.modules, "faults", module)  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
 
-def test_a_search_survives_kills_a_pause_and_a_server_restart(postgres_server, tmp_path):
+def test_a_search_survives_kills_a_pause_and_a_server_restart(
+    postgres_server, tmp_path, monkeypatch
+):
     url, cluster = postgres_server
     if cluster is None:
         if os.environ.get("CI") == "true":
             pytest.fail("CI must set $NAS_TEST_POSTGRES_DIR so that the server can restart")
         pytest.skip("the server at $NAS_TEST_POSTGRES cannot be restarted from here")
-    faults = load_scenario()
+    faults = load_scenario(monkeypatch)
     chaos = faults.Chaos(kills=2, pause_s=7, outage_s=4)
     result = faults.run(url, cluster, tmp_path, n_trials=12, workers=3, trial_timeout=3,
                         chaos=chaos, study="chaos-ci")  # fmt: skip
