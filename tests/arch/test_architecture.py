@@ -37,30 +37,12 @@ def test_json_is_versioned():
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (
-            lambda d: d["stages"][0]["blocks"][0].update(type="conv3d"),
-            r"stages\[0\]\.blocks\[0\]\.type: unknown block type 'conv3d'",
-        ),
-        (
-            lambda d: d["stages"][0]["blocks"][0].update(kernel=0),
-            r"stages\[0\]\.blocks\[0\]\.kernel: expected an integer >= 1, got 0",
-        ),
-        (
-            lambda d: d["stages"][0]["blocks"][0].update(activation="swish"),
-            r"blocks\[0\]\.activation: expected one of 'relu'",
-        ),
-        (
-            lambda d: d["stages"][0]["blocks"][0].update(colour="red"),
-            r"blocks\[0\]\.colour: unknown option; allowed: channels",
-        ),
-        (
-            lambda d: d["train"].update(optimizer="lbfgs"),
-            r"train\.optimizer: expected one of 'sgd'",
-        ),
-        (
-            lambda d: d["train"].update(batch_size="100"),
-            r"train\.batch_size: expected an integer >= 1, got '100'",
-        ),
+        (lambda d: d["stages"][0]["blocks"][0].update(type="conv3d"), r"stages\[0\]\.blocks\[0\]\.type: unknown block type 'conv3d'"),
+        (lambda d: d["stages"][0]["blocks"][0].update(kernel=0), r"stages\[0\]\.blocks\[0\]\.kernel: expected an integer >= 1, got 0"),
+        (lambda d: d["stages"][0]["blocks"][0].update(activation="swish"), r"blocks\[0\]\.activation: expected one of 'relu'"),
+        (lambda d: d["stages"][0]["blocks"][0].update(colour="red"), r"blocks\[0\]\.colour: unknown option; allowed: channels"),
+        (lambda d: d["train"].update(optimizer="lbfgs"), r"train\.optimizer: expected one of 'sgd'"),
+        (lambda d: d["train"].update(batch_size="100"), r"train\.batch_size: expected an integer >= 1, got '100'"),
         (lambda d: d.update(readout="mean"), r"readout: expected one of flatten"),
         (lambda d: d.update(extra=1), r"extra: unknown key"),
     ],

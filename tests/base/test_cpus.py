@@ -11,13 +11,8 @@ from nas.base import available_cpus, cgroup_quota
 
 @pytest.mark.parametrize(
     ("v2", "expected"),
-    [
-        ("max 100000\n", None),
-        ("200000 100000\n", 2),
-        ("150000 100000\n", 2),
-        ("50000 100000", 1),
-        ("garbage", None),
-    ],
+    [("max 100000\n", None), ("200000 100000\n", 2), ("150000 100000\n", 2), ("50000 100000", 1),
+     ("garbage", None)],
 )
 def test_cgroup_v2_quota_in_whole_cpus(tmp_path, v2, expected):
     (tmp_path / "cpu.max").write_text(v2)

@@ -34,10 +34,7 @@ def test_a_missing_private_api_is_a_clear_error():
     class Elsewhere:
         pass
 
-    with pytest.raises(
-        compat.OptunaCompatError,
-        match=r"Elsewhere\._get_trials is missing in optuna .*supports optuna>=4\.2,<6",
-    ):
+    with pytest.raises(compat.OptunaCompatError, match=r"Elsewhere\._get_trials is missing in optuna .*supports optuna>=4\.2,<6"):
         compat.cached_trials(Elsewhere())  # type: ignore[arg-type]
 
 

@@ -56,17 +56,11 @@ def test_the_reader_sees_what_optuna_sees(store):
     assert [r.number for r in rows] == [t.number for t in trials]
     assert [r.state for r in rows] == [t.state.name for t in trials]
     assert [r.values for r in rows] == [tuple(t.values) if t.values else None for t in trials]
-    assert [r.feasible for r in rows] == [
-        all(c <= 0 for c in t.system_attrs["constraints"]) for t in trials
-    ]
+    assert [r.feasible for r in rows] == [all(c <= 0 for c in t.system_attrs["constraints"]) for t in trials]
     assert [r.attr for r in rows] == [t.user_attrs["metrics"] for t in trials]
     for r, t in zip(rows, trials, strict=True):
         expected = t.duration.total_seconds() if t.duration else None
-        assert (
-            r.seconds == pytest.approx(expected, abs=1e-3)
-            if expected is not None
-            else r.seconds is None
-        )
+        assert r.seconds == pytest.approx(expected, abs=1e-3) if expected is not None else r.seconds is None
         frozen = reader.frozen_trial(r.trial_id)
         assert frozen.params == t.params and frozen.distributions == t.distributions
         assert frozen.values == t.values and frozen.state == t.state

@@ -26,9 +26,7 @@ def test_every_registry_lists_its_builtins_and_names_them_in_lookup_errors(kind)
     for name in names:
         assert name in reg
         reg.get(name)  # an entry (None for the "default" init: PyTorch's own)
-    with pytest.raises(
-        ValueError, match=f"unknown {reg.kind} 'nope'; registered: {', '.join(names)}$"
-    ):
+    with pytest.raises(ValueError, match=f"unknown {reg.kind} 'nope'; registered: {', '.join(names)}$"):
         reg.get("nope")
     with pytest.raises(ValueError, match="already registered"):
         reg.add(names[0], reg.get(names[0]))
@@ -36,9 +34,7 @@ def test_every_registry_lists_its_builtins_and_names_them_in_lookup_errors(kind)
 
 def test_a_registry_imports_its_builtins_when_first_read(tmp_path, monkeypatch):
     module = tmp_path / "late_entries.py"
-    module.write_text(
-        "from tests.base.test_registry import LATE\nLATE.add('x', 1)\nLATE.add('y', 2)\n"
-    )
+    module.write_text("from tests.base.test_registry import LATE\nLATE.add('x', 1)\nLATE.add('y', 2)\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     assert "late_entries" not in sys.modules
     assert LATE.names() == ["x", "y"] and LATE.get("y") == 2

@@ -92,29 +92,20 @@ def test_spatial_size_never_collapses_and_decisions_are_recorded():
 def test_a_kernel_that_cannot_fit_is_an_architecture_error():
     # an even kernel loses one position even with padding: length 1 -> 0
     arch = _features(Block("conv", ConvConfig(channels=4, kernel=2)))
-    with pytest.raises(
-        ArchitectureError, match=r"feature.0.conv: conv kernel 2 .* does not fit input \(1,\)"
-    ):
+    with pytest.raises(ArchitectureError, match=r"feature.0.conv: conv kernel 2 .* does not fit input \(1,\)"):
         build_model(arch, (1, 1), 2)
 
 
 def test_feature_block_after_dense_is_an_architecture_error():
     arch = Architecture(
-        stages=(
-            Stage("head", (Block("dense", DenseConfig(8)),)),
-            Stage("more", (Block("conv", ConvConfig()),)),
-        )
+        stages=(Stage("head", (Block("dense", DenseConfig(8)),)), Stage("more", (Block("conv", ConvConfig()),)))
     )
-    with pytest.raises(
-        ArchitectureError, match="more.0.conv: a channels block cannot follow a vector block"
-    ):
+    with pytest.raises(ArchitectureError, match="more.0.conv: a channels block cannot follow a vector block"):
         build_model(arch, (1, 16), 2)
 
 
 def test_bad_input_shape_is_an_architecture_error():
-    with pytest.raises(
-        ArchitectureError, match=r"input_shape \(40,\): expected \(C, L\) or \(C, H, W\)"
-    ):
+    with pytest.raises(ArchitectureError, match=r"input_shape \(40,\): expected \(C, L\) or \(C, H, W\)"):
         build_model(Architecture.from_json(PAPER_CNN.read_text()), (40,), 10)
 
 
@@ -122,9 +113,7 @@ def test_bad_input_shape_is_an_architecture_error():
 def test_weight_init_changes_weights_and_zeroes_biases(init):
     from dataclasses import replace
 
-    base = _features(
-        Block("conv", ConvConfig(8, 3)), Block("recurrent", RecurrentConfig("lstm", 8))
-    )
+    base = _features(Block("conv", ConvConfig(8, 3)), Block("recurrent", RecurrentConfig("lstm", 8)))
     torch.manual_seed(0)
     default = build_model(base, (1, 16), 3)
     torch.manual_seed(0)

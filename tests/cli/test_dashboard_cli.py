@@ -33,14 +33,9 @@ def _get(url: str, deadline: float):
 
 
 def _serve(*args):
-    return subprocess.Popen(
-        [sys.executable, "-c", "from nas.cli import main; main()", "dashboard", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env=os.environ.copy(),
-    )
+    return subprocess.Popen([sys.executable, "-c", "from nas.cli import main; main()", "dashboard", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                            env=os.environ.copy())
 
 
 def finished_study(tmp_path, name: str, n_trials: int) -> str:
@@ -49,18 +44,9 @@ def finished_study(tmp_path, name: str, n_trials: int) -> str:
 
     storage = f"sqlite:///{tmp_path / 'store.db'}"
     recipe = tmp_path / "r.yaml"
-    recipe.write_text(
-        yaml.safe_dump(
-            {
-                "study": name,
-                "space": str(SPACES / "tiny.yaml"),
-                "sampler": "random",
-                "pruner": "none",
-                "n_trials": n_trials,
-                "storage": storage,
-            }
-        )
-    )
+    recipe.write_text(yaml.safe_dump({"study": name, "space": str(SPACES / "tiny.yaml"),
+                                      "sampler": "random", "pruner": "none",
+                                      "n_trials": n_trials, "storage": storage}))
     run_search(load_recipe(recipe))
     return storage
 
@@ -77,9 +63,7 @@ def test_dashboard_serves_studies_notes_and_artifacts(tmp_path):
         trial = detail["trials"][0]
         assert trial["note"]["body"].startswith("### Trial 0:")
         assert sorted(a["filename"] for a in trial["artifacts"]) == [
-            "trial-0-architecture.png",
-            "trial-0-weights.safetensors",
-        ]
+            "trial-0-architecture.png", "trial-0-weights.safetensors"]
         png = next(a for a in trial["artifacts"] if a["filename"].endswith(".png"))
         url = f"{base}/artifacts/{studies[0]['study_id']}/{trial['trial_id']}/{png['artifact_id']}"
         with urllib.request.urlopen(url, timeout=10) as response:
@@ -94,9 +78,7 @@ def test_a_non_local_host_gets_a_warning(tmp_path):
     import optuna
 
     optuna.create_study(storage=f"sqlite:///{tmp_path / 's.db'}")  # dashboard only reads stores
-    server = _serve(
-        "--storage", f"sqlite:///{tmp_path / 's.db'}", "--host", "127.0.0.2", "--port", str(port)
-    )
+    server = _serve("--storage", f"sqlite:///{tmp_path / 's.db'}", "--host", "127.0.0.2", "--port", str(port))
     try:
         _get(f"http://127.0.0.2:{port}/api/studies", time.time() + 60)
     finally:

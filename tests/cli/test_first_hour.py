@@ -47,12 +47,7 @@ def store(tmp_path_factory):
 
 @pytest.mark.parametrize(
     "command",
-    [
-        ["status"],
-        ["best"],
-        ["export", "--best", "--out", "bundle"],
-        ["dashboard", "--port", "8791"],
-    ],
+    [["status"], ["best"], ["export", "--best", "--out", "bundle"], ["dashboard", "--port", "8791"]],
 )
 def test_read_only_commands_on_a_missing_store_create_nothing(tmp_path, command):
     run = nas(*command, cwd=tmp_path)
@@ -148,8 +143,6 @@ def test_search_runs_one_worker_per_cpu_by_default(tmp_path):
     assert run.returncode == 0, run.stderr
     if available_cpus() >= 2:
         assert "workers 2, 1 CPU thread(s) each (one per CPU;" in run.stdout
-        assert (
-            len({line.split()[0] for line in run.stdout.splitlines() if line.startswith("#")}) == 2
-        )
+        assert len({line.split()[0] for line in run.stdout.splitlines() if line.startswith("#")}) == 2
     else:
         assert "workers" not in run.stdout  # one CPU: the trials run in this process

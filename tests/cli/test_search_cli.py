@@ -16,15 +16,9 @@ from tests.conftest import ROOT, SPACES
 
 
 def _recipe(tmp_path, **overrides):
-    doc = {
-        "study": "cli",
-        "space": str(SPACES / "tiny.yaml"),
-        "sampler": "random",
-        "pruner": "none",
-        "n_trials": 3,
-        "storage": f"sqlite:///{tmp_path / 'store.db'}",
-        "workers": 1,
-    }  # in this process: Ctrl-C and output order as one process has them
+    doc = {"study": "cli", "space": str(SPACES / "tiny.yaml"), "sampler": "random", "pruner": "none",
+           "n_trials": 3, "storage": f"sqlite:///{tmp_path / 'store.db'}",
+           "workers": 1}  # in this process: Ctrl-C and output order as one process has them
     doc.update(overrides)
     path = tmp_path / "recipe.yaml"
     path.write_text(yaml.safe_dump(doc))
@@ -34,12 +28,8 @@ def _recipe(tmp_path, **overrides):
 def _nas(*args, **kwargs):
     return subprocess.Popen(
         [sys.executable, "-c", "from nas.cli import main; main()", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        **kwargs,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"}, **kwargs,
     )
 
 
@@ -62,20 +52,8 @@ def test_search_then_status_then_best(tmp_path):
 def test_overrides_on_the_command_line(tmp_path):
     recipe = _recipe(tmp_path)
     storage = f"sqlite:///{tmp_path / 'other.db'}"
-    out, err = _nas(
-        "search",
-        str(recipe),
-        "--n-trials",
-        "1",
-        "--storage",
-        storage,
-        "--study-name",
-        "renamed",
-        "--sampler",
-        "tpe",
-        "--seed",
-        "5",
-    ).communicate(timeout=300)
+    out, err = _nas("search", str(recipe), "--n-trials", "1", "--storage", storage,
+                    "--study-name", "renamed", "--sampler", "tpe", "--seed", "5").communicate(timeout=300)
     assert "Finished 1 trials" in out, err
     study = optuna.load_study(study_name="renamed", storage=storage)
     assert len(study.trials) == 1 and study.user_attrs["recipe"]["sampler"]["name"] == "tpe"
@@ -88,9 +66,7 @@ def test_bad_recipe_and_storage_are_one_line_errors(tmp_path):
     run = _nas("search", str(recipe), "--sampler", "bayes")
     _, err = run.communicate(timeout=60)
     assert run.returncode == 2 and "--sampler: unknown sampler 'bayes'" in err
-    _, err = _nas("status", "--storage", "postgresql://user:secret@127.0.0.1:1/db").communicate(
-        timeout=60
-    )
+    _, err = _nas("status", "--storage", "postgresql://user:secret@127.0.0.1:1/db").communicate(timeout=60)
     assert err.startswith("error: cannot open storage postgresql://user:***@127.0.0.1:1/db")
     assert "secret" not in err
 
@@ -104,14 +80,8 @@ def test_ctrl_c_fails_the_running_trial_and_keeps_the_completed_ones(tmp_path):
     from nas.study import load_recipe, prepare_search
 
     study = prepare_search(load_recipe(recipe)).study
-    base = {
-        "feature.n_blocks": 0,
-        "head.n_blocks": 0,
-        "readout": "flatten",
-        "optimizer": "adam",
-        "lr": 0.01,
-        "schedule": "constant",
-    }
+    base = {"feature.n_blocks": 0, "head.n_blocks": 0, "readout": "flatten", "optimizer": "adam",
+            "lr": 0.01, "schedule": "constant"}
     study.enqueue_trial({**base, "epochs": 2})
     study.enqueue_trial({**base, "epochs": 500})
 

@@ -9,19 +9,9 @@ from tests.conftest import PAPER_CNN
 
 def _result() -> TrainResult:
     return TrainResult(
-        task="classification",
-        objective="val_acc",
-        metrics={"val_loss": 0.5, "val_acc": 0.9},
-        history=[],
-        epochs_run=12,
-        best_epoch=9,
-        stopped="early_stopping",
-        train_seconds=3.2,
-        n_params=5210,
-        flops=63500,
-        device="cpu",
-        precision="32-true",
-        seed=0,
+        task="classification", objective="val_acc", metrics={"val_loss": 0.5, "val_acc": 0.9},
+        history=[], epochs_run=12, best_epoch=9, stopped="early_stopping", train_seconds=3.2,
+        n_params=5210, flops=63500, device="cpu", precision="32-true", seed=0,
     )
 
 

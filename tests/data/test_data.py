@@ -22,15 +22,11 @@ def test_mnist1d_is_cached_and_split_is_seeded(mnist1d, monkeypatch):
 
     monkeypatch.setattr(generator, "make_dataset", lambda *a, **k: pytest.fail("regenerated"))
     again = load_dataset("mnist1d")  # served from the cache written by the fixture
-    assert np.array_equal(again.x_val, mnist1d.x_val) and np.array_equal(
-        again.y_train, mnist1d.y_train
-    )
+    assert np.array_equal(again.x_val, mnist1d.x_val) and np.array_equal(again.y_train, mnist1d.y_train)
     other = load_dataset("mnist1d", split_seed=1)
     assert not np.array_equal(other.y_val, mnist1d.y_val)
-    assert np.array_equal(
-        np.sort(np.concatenate([other.y_train, other.y_val])),
-        np.sort(np.concatenate([mnist1d.y_train, mnist1d.y_val])),
-    )
+    assert np.array_equal(np.sort(np.concatenate([other.y_train, other.y_val])),
+                          np.sort(np.concatenate([mnist1d.y_train, mnist1d.y_val])))
 
 
 def test_digits_is_2d_with_held_out_test(digits):
@@ -47,38 +43,21 @@ def _save(path, **arrays):
 
 def test_npz_classification_1d_and_2d(tmp_path):
     rng = np.random.default_rng(0)
-    f = _save(
-        tmp_path / "sig.npz",
-        x_train=rng.normal(size=(50, 30)),
-        y_train=rng.integers(0, 3, 50),
-        x_test=rng.normal(size=(10, 30)),
-        y_test=rng.integers(0, 3, 10),
-    )
+    f = _save(tmp_path / "sig.npz", x_train=rng.normal(size=(50, 30)), y_train=rng.integers(0, 3, 50),
+              x_test=rng.normal(size=(10, 30)), y_test=rng.integers(0, 3, 10))
     d = load_dataset(f)
     assert d.task == "classification" and d.num_outputs == 3
     assert d.input_shape == (1, 30) and len(d.x_train) == 40 and len(d.x_val) == 10
-    f = _save(
-        tmp_path / "img.npz",
-        x_train=rng.normal(size=(20, 3, 6, 5)),
-        y_train=rng.integers(0, 2, 20),
-        x_test=rng.normal(size=(4, 3, 6, 5)),
-        y_test=rng.integers(0, 2, 4),
-    )
+    f = _save(tmp_path / "img.npz", x_train=rng.normal(size=(20, 3, 6, 5)), y_train=rng.integers(0, 2, 20),
+              x_test=rng.normal(size=(4, 3, 6, 5)), y_test=rng.integers(0, 2, 4))
     assert load_dataset(f).input_shape == (3, 6, 5)
 
 
 def test_npz_regression_with_explicit_validation_and_layout(tmp_path):
     rng = np.random.default_rng(0)
-    f = _save(
-        tmp_path / "reg.npz",
-        x_train=rng.normal(size=(30, 7, 7)),
-        y_train=rng.normal(size=(30, 2)),
-        x_val=rng.normal(size=(5, 7, 7)),
-        y_val=rng.normal(size=(5, 2)),
-        x_test=rng.normal(size=(6, 7, 7)),
-        y_test=rng.normal(size=(6, 2)),
-        layout="NHW",
-    )
+    f = _save(tmp_path / "reg.npz", x_train=rng.normal(size=(30, 7, 7)), y_train=rng.normal(size=(30, 2)),
+              x_val=rng.normal(size=(5, 7, 7)), y_val=rng.normal(size=(5, 2)),
+              x_test=rng.normal(size=(6, 7, 7)), y_test=rng.normal(size=(6, 2)), layout="NHW")
     d = load_dataset(f)
     assert d.task == "regression" and d.num_outputs == 2
     assert d.input_shape == (1, 7, 7) and len(d.x_val) == 5 and len(d.x_train) == 30
@@ -86,38 +65,21 @@ def test_npz_regression_with_explicit_validation_and_layout(tmp_path):
 
 
 GOOD = {
-    "x_train": np.zeros((10, 8)),
-    "y_train": np.zeros(10, dtype=np.int64),
-    "x_test": np.zeros((4, 8)),
-    "y_test": np.zeros(4, dtype=np.int64),
+    "x_train": np.zeros((10, 8)), "y_train": np.zeros(10, dtype=np.int64),
+    "x_test": np.zeros((4, 8)), "y_test": np.zeros(4, dtype=np.int64),
 }
 
 
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (
-            {"x_test": None},
-            r"missing array 'x_test'; an .npz needs x_train, y_train, x_test, y_test",
-        ),
-        (
-            {"y_train": np.zeros(9, dtype=np.int64)},
-            r"y_train has shape \(9,\); expected \(10,\) or \(10, K\)",
-        ),
-        (
-            {"x_test": np.zeros((4, 9))},
-            r"x_test samples have shape \(1, 9\); expected \(1, 8\) like x_train",
-        ),
-        (
-            {"x_train": np.zeros((10, 3, 8)), "x_test": np.zeros((4, 3, 8))},
-            r"x_train has shape \(10, 3, 8\), which is either \(N, C, L\) signals or \(N, H, W\) images; add layout=",
-        ),
+        ({"x_test": None}, r"missing array 'x_test'; an .npz needs x_train, y_train, x_test, y_test"),
+        ({"y_train": np.zeros(9, dtype=np.int64)}, r"y_train has shape \(9,\); expected \(10,\) or \(10, K\)"),
+        ({"x_test": np.zeros((4, 9))}, r"x_test samples have shape \(1, 9\); expected \(1, 8\) like x_train"),
+        ({"x_train": np.zeros((10, 3, 8)), "x_test": np.zeros((4, 3, 8))}, r"x_train has shape \(10, 3, 8\), which is either \(N, C, L\) signals or \(N, H, W\) images; add layout="),
         ({"x_train": np.zeros((10,))}, r"x_train has shape \(10,\); expected \(N, L\)"),
         ({"x_train": np.full((10, 8), np.nan)}, r"x_train contains NaN or inf"),
-        (
-            {"y_test": np.zeros(4, dtype=np.float32)},
-            r"y_test \(float32, \(4,\)\) does not match y_train",
-        ),
+        ({"y_test": np.zeros(4, dtype=np.float32)}, r"y_test \(float32, \(4,\)\) does not match y_train"),
         ({"x_val": np.zeros((2, 8))}, r"x_val and y_val must be given together"),
         ({"weights": np.zeros(3)}, r"unknown array 'weights'"),
         ({"layout": np.array("NWH")}, r"layout is 'NWH'; expected one of NCL, NHW"),

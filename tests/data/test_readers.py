@@ -80,7 +80,9 @@ def test_ucr_tsv_pair_with_nan_padded_variable_lengths(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_table_with_named_target_encodes_categories_and_standardizes(tmp_path, suffix):
-    data = load_dataset(str(write_table(tmp_path / f"t{suffix}")), options=ReadOptions(target="y"))
+    data = load_dataset(
+        str(write_table(tmp_path / f"t{suffix}")), options=ReadOptions(target="y")
+    )
     assert data.kind == "table" and data.task == "classification"
     assert data.classes == ("big", "small")
     # a, b and three one-hot colour columns, as one row of features

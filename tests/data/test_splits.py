@@ -47,9 +47,7 @@ def test_too_many_folds_is_one_clear_error():
         _small().fold(20, 0)
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.binary(max_size=300), suffix=st.sampled_from([".tsv", ".csv", ".ts"]))
 def test_garbage_files_raise_data_error_only(tmp_path, body, suffix):
     path = tmp_path / f"fuzz_TRAIN{suffix}"

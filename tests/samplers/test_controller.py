@@ -33,15 +33,10 @@ def _all_kinds(trial):
 @pytest.mark.parametrize("numeric", ["bins", "inner"])
 def test_every_value_lies_inside_its_distribution(numeric):
     study = optuna.create_study(sampler=ControllerSampler(seed=0, numeric=numeric))
-    study.optimize(
-        lambda t: sum(v for v in _all_kinds(t).values() if isinstance(v, (int, float))), n_trials=60
-    )
+    study.optimize(lambda t: sum(v for v in _all_kinds(t).values() if isinstance(v, (int, float))), n_trials=60)
     for t in study.trials:
         for name, value in t.params.items():
-            assert t.distributions[name]._contains(t.distributions[name].to_internal_repr(value)), (
-                name,
-                value,
-            )
+            assert t.distributions[name]._contains(t.distributions[name].to_internal_repr(value)), (name, value)
         p = t.params
         assert -2.0 <= p["f"] <= 5.0 and 1e-6 <= p["flog"] <= 1e2
         assert p["fstep"] in (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -86,9 +81,7 @@ def test_minimize_is_learned_as_well():
 
 def _params(seed):
     study = optuna.create_study(sampler=ControllerSampler(seed=seed))
-    study.optimize(
-        lambda t: sum(v for v in _all_kinds(t).values() if isinstance(v, (int, float))), n_trials=15
-    )
+    study.optimize(lambda t: sum(v for v in _all_kinds(t).values() if isinstance(v, (int, float))), n_trials=15)
     return [t.params for t in study.trials]
 
 
@@ -152,14 +145,8 @@ WORKER = textwrap.dedent(
 
 
 def _worker(storage, n):
-    return subprocess.Popen(
-        [sys.executable, "-c", WORKER, storage, str(n)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=os.environ.copy(),
-    )
+    return subprocess.Popen([sys.executable, "-c", WORKER, storage, str(n)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
 
 
 def test_a_resumed_study_continues_from_the_learned_policy(tmp_path):

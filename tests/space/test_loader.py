@@ -60,71 +60,26 @@ def test_value_forms():
     ("yaml_text", "message"),
     [
         (BASE + "colour: red\n", r"x\.yaml: colour: unknown key; allowed: name, description"),
-        (
-            BASE.replace("kernel: [3, 5]", "kernel: []"),
-            r"x\.yaml: stages\[0\]\.blocks\.conv\.kernel: empty choice list",
-        ),
-        (
-            BASE.replace("kernel: [3, 5]", "kernel: [3, five]"),
-            r"stages\[0\]\.blocks\.conv\.kernel\[1\]: expected an integer >= 1, got 'five'",
-        ),
-        (
-            BASE.replace("kernel: [3, 5]", "kernel: {low: 7, high: 3}"),
-            r"stages\[0\]\.blocks\.conv\.kernel: inverted range, low 7 > high 3",
-        ),
-        (
-            BASE.replace("kernel: [3, 5]", "kernal: 3"),
-            r"stages\[0\]\.blocks\.conv\.kernal: unknown option; allowed: channels, kernel",
-        ),
-        (
-            BASE.replace("kernel: [3, 5]", "activation: swish"),
-            r"conv\.activation: expected one of 'relu', 'leaky_relu'",
-        ),
-        (
-            BASE.replace("kernel: [3, 5]", "activation: {low: 1, high: 2}"),
-            r"conv\.activation: a range \{low, high\} is only allowed for numbers",
-        ),
-        (
-            BASE.replace("kernel: [3, 5]", "dropout: {low: 0.0, high: 0.5, log: true}"),
-            r"conv\.dropout: a log range needs low > 0",
-        ),
+        (BASE.replace("kernel: [3, 5]", "kernel: []"), r"x\.yaml: stages\[0\]\.blocks\.conv\.kernel: empty choice list"),
+        (BASE.replace("kernel: [3, 5]", "kernel: [3, five]"), r"stages\[0\]\.blocks\.conv\.kernel\[1\]: expected an integer >= 1, got 'five'"),
+        (BASE.replace("kernel: [3, 5]", "kernel: {low: 7, high: 3}"), r"stages\[0\]\.blocks\.conv\.kernel: inverted range, low 7 > high 3"),
+        (BASE.replace("kernel: [3, 5]", "kernal: 3"), r"stages\[0\]\.blocks\.conv\.kernal: unknown option; allowed: channels, kernel"),
+        (BASE.replace("kernel: [3, 5]", "activation: swish"), r"conv\.activation: expected one of 'relu', 'leaky_relu'"),
+        (BASE.replace("kernel: [3, 5]", "activation: {low: 1, high: 2}"), r"conv\.activation: a range \{low, high\} is only allowed for numbers"),
+        (BASE.replace("kernel: [3, 5]", "dropout: {low: 0.0, high: 0.5, log: true}"), r"conv\.dropout: a log range needs low > 0"),
         (BASE.replace("kernel: [3, 5]", "kernel: {low: 3}"), r"conv\.kernel: a range needs 'high'"),
         (BASE.replace("kernel: [3, 5]", "kernel: [3, 3]"), r"conv\.kernel: duplicate values"),
-        (
-            BASE.replace("conv:", "conv3d:"),
-            r"stages\[0\]\.blocks\.conv3d: unknown block type 'conv3d'; registered: conv, dense",
-        ),
-        (
-            BASE.replace("{low: 1, high: 2}", "{low: -1, high: 2}"),
-            r"stages\[0\]\.n_blocks\.low: expected an integer >= 0",
-        ),
+        (BASE.replace("conv:", "conv3d:"), r"stages\[0\]\.blocks\.conv3d: unknown block type 'conv3d'; registered: conv, dense"),
+        (BASE.replace("{low: 1, high: 2}", "{low: -1, high: 2}"), r"stages\[0\]\.n_blocks\.low: expected an integer >= 0"),
         (BASE + "training:\n  lr: fast\n", r"training\.lr: expected a number >= 0.0, got 'fast'"),
-        (
-            BASE + "training:\n  optimizer: [adam, lbfgs]\n",
-            r"training\.optimizer\[1\]: expected one of 'sgd'",
-        ),
-        (
-            BASE + "training:\n  batch_size: 32.5\n",
-            r"training\.batch_size: expected an integer >= 1, got 32.5",
-        ),
+        (BASE + "training:\n  optimizer: [adam, lbfgs]\n", r"training\.optimizer\[1\]: expected one of 'sgd'"),
+        (BASE + "training:\n  batch_size: 32.5\n", r"training\.batch_size: expected an integer >= 1, got 32.5"),
         (BASE + "readout: [flatten, mean]\n", r"readout\[1\]: expected one of 'flatten'"),
-        (
-            BASE + "  - name: feature\n    blocks: {dense: {}}\n",
-            r"stages: stage name 'feature' is used twice",
-        ),
-        (
-            BASE.replace("conv:", "dense: {}\n      conv:"),
-            r"stages\[0\]\.blocks: dense blocks and feature-map blocks",
-        ),
-        (
-            "stages:\n  - name: head\n    blocks: {dense: {}}\n  - name: f\n    blocks: {conv: {}}\n",
-            r"stages\[1\]: a stage of conv blocks cannot follow a stage of dense",
-        ),
+        (BASE + "  - name: feature\n    blocks: {dense: {}}\n", r"stages: stage name 'feature' is used twice"),
+        (BASE.replace("conv:", "dense: {}\n      conv:"), r"stages\[0\]\.blocks: dense blocks and feature-map blocks"),
+        ("stages:\n  - name: head\n    blocks: {dense: {}}\n  - name: f\n    blocks: {conv: {}}\n", r"stages\[1\]: a stage of conv blocks cannot follow a stage of dense"),
         ("stages: []\n", r"stages: expected a non-empty list"),
-        (
-            "stages:\n  - name: a.b\n    blocks: {conv: {}}\n",
-            r"stages\[0\]\.name: expected a name of letters",
-        ),
+        ("stages:\n  - name: a.b\n    blocks: {conv: {}}\n", r"stages\[0\]\.name: expected a name of letters"),
         ("stages: [\n", r"not valid YAML"),
         ("- 1\n", r"expected a mapping with keys"),
     ],
@@ -140,9 +95,6 @@ def test_missing_file_is_a_clear_error(tmp_path):
 
 
 def test_yaml_1_2_floats_are_numbers():
-    space = parse_space(
-        BASE
-        + "training:\n  lr: {low: 1e-4, high: 3E-2, log: true}\n  weight_decay: [0, 1e-5, .5e-3]\n"
-    )
+    space = parse_space(BASE + "training:\n  lr: {low: 1e-4, high: 3E-2, log: true}\n  weight_decay: [0, 1e-5, .5e-3]\n")
     assert space.training["lr"] == FloatRange(1e-4, 3e-2, None, True)
     assert space.training["weight_decay"] == Choice((0.0, 1e-5, 5e-4))

@@ -29,18 +29,8 @@ def test_parameter_names_are_stable_and_readable():
     }
     arch = space.from_params(params)
     (_, conv), (_, rnn) = list(arch.blocks())
-    assert (conv.type, conv.config.kernel, conv.config.stride, conv.config.channels) == (
-        "conv",
-        5,
-        2,
-        8,
-    )
-    assert (rnn.type, rnn.config.cell, rnn.config.bidirectional, rnn.config.hidden) == (
-        "recurrent",
-        "lstm",
-        True,
-        8,
-    )
+    assert (conv.type, conv.config.kernel, conv.config.stride, conv.config.channels) == ("conv", 5, 2, 8)
+    assert (rnn.type, rnn.config.cell, rnn.config.bidirectional, rnn.config.hidden) == ("recurrent", "lstm", True, 8)
     assert arch.readout == "last" and arch.train.lr == 0.01 and arch.train.epochs == 2
 
     # the trial asks for exactly these names and no others
@@ -65,9 +55,7 @@ def test_conditional_parameters_only_when_parent_is_taken(space_file):
                 assert index < n, f"{name} suggested for a block that does not exist"
                 if len(parts) == 4:  # stage.i.type.option: only for the chosen type
                     block = next(s for s in arch.stages if s.name == stage.name).blocks[index]
-                    assert parts[2] == block.type, (
-                        f"{name} suggested though block {index} is {block.type}"
-                    )
+                    assert parts[2] == block.type, f"{name} suggested though block {index} is {block.type}"
 
 
 @pytest.mark.parametrize("space_file", sorted(SPACES.glob("*.yaml")), ids=lambda p: p.stem)
@@ -109,7 +97,5 @@ def test_params_that_do_not_fit_the_space_are_a_clear_error():
     from nas import ArchitectureError
 
     space = load_space(SPACES / "tiny.yaml")
-    with pytest.raises(
-        ArchitectureError, match="params do not match .*tiny.yaml.*feature.n_blocks"
-    ):
+    with pytest.raises(ArchitectureError, match="params do not match .*tiny.yaml.*feature.n_blocks"):
         space.from_params({"lr": 0.01})

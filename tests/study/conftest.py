@@ -53,6 +53,8 @@ def short_signals(tmp_path):
     return path, space
 
 
+
+
 def start_worker(recipe: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
     """``nas worker RECIPE ARGS`` in a subprocess, output captured."""
     return subprocess.Popen(

@@ -78,7 +78,4 @@ def test_nas_best_still_shows_a_study_whose_plugin_is_not_installed_here(make_re
                          capture_output=True, text=True, cwd=ROOT, timeout=120)  # fmt: skip
     assert run.returncode == 0, run.stderr
     assert "best trial of t" in run.stdout
-    assert (
-        "Retrain it: unavailable (" in run.stdout
-        and "cannot import plugin 'gone_plugin'" in run.stdout
-    )
+    assert "Retrain it: unavailable (" in run.stdout and "cannot import plugin 'gone_plugin'" in run.stdout

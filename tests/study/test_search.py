@@ -25,16 +25,9 @@ def test_search_records_everything_in_optunas_own_storage(make_recipe, tmp_path)
         arch = Architecture.from_dict(attrs["architecture"])
         assert arch.summary() == attrs["summary"]
         assert attrs["n_params"] > 0 and attrs["flops"] > 0 and attrs["latency_ms"] > 0
-        assert (
-            attrs["epochs_run"] == 2 and 0 <= attrs["best_epoch"] < 2 and attrs["train_seconds"] > 0
-        )
-        assert attrs["device"] == "cpu" and {"nas", "torch", "lightning", "optuna"} <= set(
-            attrs["versions"]
-        )
-        assert sorted(trial.intermediate_values) == [
-            0,
-            1,
-        ]  # per-epoch val_acc, for pruners and curves
+        assert attrs["epochs_run"] == 2 and 0 <= attrs["best_epoch"] < 2 and attrs["train_seconds"] > 0
+        assert attrs["device"] == "cpu" and {"nas", "torch", "lightning", "optuna"} <= set(attrs["versions"])
+        assert sorted(trial.intermediate_values) == [0, 1]  # per-epoch val_acc, for pruners and curves
         assert trial.value == attrs["metrics"]["val_acc"] == max(trial.intermediate_values.values())
 
 
@@ -61,29 +54,14 @@ def test_multi_objective_study_yields_a_pareto_front(make_recipe):
     assert front and len(complete) == 6
     for a in front:  # nobody on the front is dominated by any complete trial
         for b in complete:
-            dominates = (
-                b.values[0] >= a.values[0] and b.values[1] <= a.values[1] and b.values != a.values
-            )
+            dominates = b.values[0] >= a.values[0] and b.values[1] <= a.values[1] and b.values != a.values
             assert not dominates, f"trial {a.number} on the front is dominated by {b.number}"
 
 
-LINEAR = {
-    "feature.n_blocks": 0,
-    "head.n_blocks": 0,
-    "readout": "flatten",
-    "optimizer": "adam",
-    "lr": 0.01,
-    "schedule": "constant",
-}  # 40 * 10 + 10 = 410 parameters
-WIDE = {
-    **LINEAR,
-    "feature.n_blocks": 1,
-    "feature.0.type": "conv",
-    "feature.0.conv.channels": 8,
-    "feature.0.conv.kernel": 5,
-    "feature.0.conv.stride": 1,
-    "feature.0.conv.pooling": "none",
-}
+LINEAR = {"feature.n_blocks": 0, "head.n_blocks": 0, "readout": "flatten", "optimizer": "adam",
+          "lr": 0.01, "schedule": "constant"}  # 40 * 10 + 10 = 410 parameters
+WIDE = {**LINEAR, "feature.n_blocks": 1, "feature.0.type": "conv", "feature.0.conv.channels": 8,
+        "feature.0.conv.kernel": 5, "feature.0.conv.stride": 1, "feature.0.conv.pooling": "none"}
 # conv 1->8 k5 (48) + linear 8*40 -> 10 (3210) = 3258 parameters
 
 
@@ -103,9 +81,7 @@ def test_constraints_mark_infeasible_trials(make_recipe):
 
 
 def test_infeasible_trials_can_still_be_trained(make_recipe):
-    recipe = load_recipe(
-        make_recipe(n_trials=1, constraints={"max_params": 2000, "skip_infeasible": False})
-    )
+    recipe = load_recipe(make_recipe(n_trials=1, constraints={"max_params": 2000, "skip_infeasible": False}))
     prepared = prepare_search(recipe)
     prepared.study.enqueue_trial(WIDE)
     run_search(recipe, prepared=prepared)
@@ -115,13 +91,9 @@ def test_infeasible_trials_can_still_be_trained(make_recipe):
         prepared.study.best_trial  # noqa: B018
 
 
-def test_unbuildable_and_diverging_trials_fail_while_the_study_completes(
-    make_recipe, short_signals
-):
+def test_unbuildable_and_diverging_trials_fail_while_the_study_completes(make_recipe, short_signals):
     data, space = short_signals
-    recipe = load_recipe(
-        make_recipe(space=str(space), data=str(data), n_trials=3, sampler="random")
-    )
+    recipe = load_recipe(make_recipe(space=str(space), data=str(data), n_trials=3, sampler="random"))
     prepared = prepare_search(recipe)
     for kernel, lr in ((2, 0.1), (3, 1.0e12), (3, 0.1)):
         prepared.study.enqueue_trial({"feature.0.conv.kernel": kernel, "lr": lr})
@@ -136,12 +108,9 @@ def test_unbuildable_and_diverging_trials_fail_while_the_study_completes(
 
 
 def test_pruner_stops_a_hopeless_trial(make_recipe):
-    recipe = load_recipe(
-        make_recipe(
-            n_trials=2,
-            pruner={"name": "median", "options": {"n_startup_trials": 1, "n_warmup_steps": 0}},
-        )
-    )
+    recipe = load_recipe(make_recipe(
+        n_trials=2, pruner={"name": "median", "options": {"n_startup_trials": 1, "n_warmup_steps": 0}},
+    ))
     prepared = prepare_search(recipe)
     prepared.study.enqueue_trial({**WIDE, "lr": 0.02})
     prepared.study.enqueue_trial({**WIDE, "lr": 0.001, "optimizer": "sgd_nesterov"})
@@ -197,9 +166,7 @@ def test_trial_timeout_prunes_with_the_reason(make_recipe, tmp_path):
 
 
 def test_controller_sampler_runs_a_search_and_records_its_diagnostics(make_recipe):
-    recipe = load_recipe(
-        make_recipe(n_trials=4, sampler={"name": "controller", "options": {"hidden_size": 16}})
-    )
+    recipe = load_recipe(make_recipe(n_trials=4, sampler={"name": "controller", "options": {"hidden_size": 16}}))
     run_search(recipe)
     trials = prepare_search(recipe).study.trials
     assert len(trials) == 4
@@ -210,9 +177,7 @@ def test_controller_sampler_runs_a_search_and_records_its_diagnostics(make_recip
     assert trials[-1].user_attrs["controller"]["learned_from"] == 3
 
 
-def test_completed_trials_get_a_note_a_diagram_and_reloadable_weights(
-    make_recipe, tmp_path, mnist1d
-):
+def test_completed_trials_get_a_note_a_diagram_and_reloadable_weights(make_recipe, tmp_path, mnist1d):
     import torch
     from optuna.artifacts import FileSystemArtifactStore, download_artifact, get_all_artifact_meta
     from optuna_dashboard import get_note
@@ -232,18 +197,13 @@ def test_completed_trials_get_a_note_a_diagram_and_reloadable_weights(
     assert note.startswith(f"### Trial 0: {trial.user_attrs['summary']}")
     diagram = trial.user_attrs["artifacts"]["diagram"]
     assert f"/{trial._trial_id}/{diagram})" in note  # the diagram, full width in the note
-    names = sorted(
-        m.filename for m in get_all_artifact_meta(trial, storage=prepared.study._storage)
-    )
+    names = sorted(m.filename for m in get_all_artifact_meta(trial, storage=prepared.study._storage))
     assert names == ["trial-0-architecture.png", "trial-0-weights.safetensors"]
 
     store = FileSystemArtifactStore(tmp_path / "store-artifacts")
     weights = tmp_path / "w.safetensors"
-    download_artifact(
-        artifact_store=store,
-        file_path=str(weights),
-        artifact_id=trial.user_attrs["artifacts"]["weights"],
-    )
+    download_artifact(artifact_store=store, file_path=str(weights),
+                      artifact_id=trial.user_attrs["artifacts"]["weights"])
     arch = Architecture.from_dict(trial.user_attrs["architecture"])
     model = build_model(arch, mnist1d.input_shape, mnist1d.num_outputs)
     model.load_state_dict(load_file(weights))

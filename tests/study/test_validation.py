@@ -86,9 +86,7 @@ def test_warning_says_validation_cannot_separate_trials_and_what_to_do():
     assert folds is not None and "cross-validation validates 24 samples" in folds
     assert "steps of 4.2 points" in folds and "more labelled data" in folds
     assert validation_warning(plan_validation(ValidationSettings(), data), data) is None
-    assert (
-        validation_warning(plan_validation(ValidationSettings(), data), _labels([400, 400])) is None
-    )
+    assert validation_warning(plan_validation(ValidationSettings(), data), _labels([400, 400])) is None
 
 
 def test_cross_validated_trials_record_each_fold_and_their_mean(make_recipe, small_ts):

@@ -43,9 +43,7 @@ def test_returned_model_holds_the_best_epoch_weights(mnist1d):
     arch = replace(SMALL, train=replace(SMALL.train, lr=0.05, epochs=4))
     result, model = train_architecture(arch, mnist1d, TrainOptions(seed=3))
     x, y = torch.from_numpy(mnist1d.x_val), torch.from_numpy(mnist1d.y_val)
-    assert evaluate(model, x, y, "classification")["acc"] == pytest.approx(
-        result.metrics["val_acc"]
-    )
+    assert evaluate(model, x, y, "classification")["acc"] == pytest.approx(result.metrics["val_acc"])
 
 
 def test_same_seed_same_metrics_on_cpu(mnist1d):
@@ -87,16 +85,8 @@ def test_diverging_loss_is_a_training_error(mnist1d):
 def test_every_optimizer_and_schedule_trains(mnist1d, optimizer, schedule):
     arch = replace(
         SMALL,
-        train=replace(
-            SMALL.train,
-            optimizer=optimizer,
-            schedule=schedule,
-            epochs=2,
-            grad_clip=1.0,
-            label_smoothing=0.1,
-            input_noise=0.05,
-            init="kaiming",
-        ),
+        train=replace(SMALL.train, optimizer=optimizer, schedule=schedule, epochs=2, grad_clip=1.0,
+                      label_smoothing=0.1, input_noise=0.05, init="kaiming"),
     )
     result, _ = train_architecture(arch, mnist1d, TrainOptions(seed=0))
     assert result.epochs_run == 2 and np.isfinite(result.metrics["val_loss"])
@@ -109,16 +99,12 @@ def test_regression_reports_rmse_and_r2(tmp_path):
     y = (x @ w).astype(np.float32)
     np.savez(tmp_path / "lin.npz", x_train=x[:500], y_train=y[:500], x_test=x[500:], y_test=y[500:])
     data = load_dataset(str(tmp_path / "lin.npz"))
-    arch = Architecture(
-        stages=(Stage("head", ()),), train=TrainConfig(lr=0.05, batch_size=50, epochs=30)
-    )
+    arch = Architecture(stages=(Stage("head", ()),), train=TrainConfig(lr=0.05, batch_size=50, epochs=30))
     result, _ = train_architecture(arch, data, TrainOptions(seed=0), evaluate_test=True)
     assert result.objective == "val_rmse"
     assert set(result.metrics) == {"val_loss", "val_rmse", "val_r2"}
     assert result.metrics["val_r2"] > 0.95
-    assert result.test_metrics["rmse"] == pytest.approx(
-        np.sqrt(result.test_metrics["loss"]), rel=1e-4
-    )
+    assert result.test_metrics["rmse"] == pytest.approx(np.sqrt(result.test_metrics["loss"]), rel=1e-4)
 
 
 def test_paper_cnn_reaches_90_percent_test_accuracy(mnist1d):
@@ -131,3 +117,4 @@ def test_paper_cnn_reaches_90_percent_test_accuracy(mnist1d):
     result, _ = train_architecture(arch, mnist1d, options, evaluate_test=True)
     assert result.threads == 1
     assert result.test_metrics["acc"] >= 0.90
+
