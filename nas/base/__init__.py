@@ -35,7 +35,7 @@ from nas.base._process import PARENT_ENV, exit_with_parent
 from nas.base._ranges import OPTION_RANGES, check_options
 from nas.base._registry import Registry
 from nas.base._secrets import mask_password
-from nas.base._text import count, key_text
+from nas.base._text import count, exception_line, key_text
 from nas.base._verbose import VERBOSE_ENV, set_verbose, verbose
 from nas.base._yaml import load_yaml, parse_yaml, read_text
 
@@ -63,6 +63,7 @@ __all__ = [
     "check_value",
     "config_to_dict",
     "count",
+    "exception_line",
     "exit_with_parent",
     "key_text",
     "lazy_exports",

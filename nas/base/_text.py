@@ -22,3 +22,10 @@ def key_text(key: object) -> str:
     (empty, spaces, newlines, not a string) quoted, so a message stays one readable line."""
     text = str(key)
     return text if _PLAIN_KEY.fullmatch(text) else repr(key)
+
+
+def exception_line(exc: BaseException) -> str:
+    """``TypeName: first line of the message`` (just the type name for an empty one): an
+    unexpected exception as a one-line reason."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__

@@ -18,6 +18,7 @@ from nas.base import ArchitectureError, available_memory
 
 if TYPE_CHECKING:
     from nas.arch import Architecture
+    from nas.builder._build import ModelReport
 
 BYTES = 4  # float32
 TRAINING_COPIES = 4  # weights, gradients, Adam's two moments
@@ -31,6 +32,12 @@ class MemoryEstimate:
 
     n_params: int
     activations: int  # elements per sample over every layer's output
+
+    @classmethod
+    def of(cls, report: ModelReport) -> MemoryEstimate:
+        """The needs of a model built already (on the meta device, say)."""
+        activations = sum(math.prod(layer.out_shape) for layer in report.layers)
+        return cls(report.n_params, activations)
 
     def training_bytes(self, batch_size: int) -> int:
         return BYTES * (
@@ -54,8 +61,7 @@ def memory_needed(
 
     with torch.device("meta"):
         model = build_model(arch, input_shape, num_outputs, preprocessing=preprocessing)
-    activations = sum(math.prod(layer.out_shape) for layer in model.report.layers)
-    return MemoryEstimate(model.report.n_params, activations)
+    return MemoryEstimate.of(model.report)
 
 
 def check_fits(estimate: MemoryEstimate, needed: int, where: str, what: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nas.arch import Architecture
-from nas.base import ExportError, NASError, load_plugins
+from nas.base import ExportError, NASError, exception_line, load_plugins
 from nas.export._bundle import BUNDLE_FORMAT, BUNDLE_VERSION, BundleInfo
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def load(directory: str | Path, *, max_params: int | None = None) -> NASNet:
         model = nas.load("best/")
         logits = model(torch.zeros(1, *model.report.input_shape))
     """
-    from nas.builder import MAX_PARAMS, build_model, check_fits, make_ensemble, memory_needed
+    from nas.builder import MAX_PARAMS, MemoryEstimate, build_model, check_fits, make_ensemble
 
     folder = Path(directory)
     if not folder.is_dir():
@@ -75,7 +75,8 @@ def load(directory: str | Path, *, max_params: int | None = None) -> NASNet:
 
     with _reading(arch_file, "sizing the model"), torch.device("meta"):  # shapes, no memory
         sized = build() if not info.ensemble else make_ensemble([build()], info.task)
-    n_params = sized.report.n_params  # of one model (a one-member ensemble here)
+    estimate = MemoryEstimate.of(sized.report)  # of one model (a one-member ensemble here)
+    n_params = estimate.n_params
     limit = MAX_PARAMS if max_params is None else max_params
     if n_params * members > limit:
         raise ExportError(
@@ -85,7 +86,6 @@ def load(directory: str | Path, *, max_params: int | None = None) -> NASNet:
     weights = folder / "weights.safetensors"
     _check_weights(weights, _shapes(sized, info.ensemble))
     try:
-        estimate = memory_needed(arch, shape, info.num_outputs, info.preprocessing)
         check_fits(estimate, estimate.inference_bytes() * members, str(arch_file), "loading")
     except NASError as exc:
         raise ExportError(str(exc)) from None
@@ -200,6 +200,4 @@ def _reading(path: Path, what: str) -> Iterator[None]:
     except RecursionError:
         raise ExportError(f"{path}: nested too deeply to be a {what} file") from None
     except (Exception, MemoryError) as exc:
-        reason = str(exc).strip().splitlines()
-        detail = f"{type(exc).__name__}: {reason[0] if reason else ''}".rstrip(": ")
-        raise ExportError(f"{path}: cannot read the {what} ({detail})") from None
+        raise ExportError(f"{path}: cannot read the {what} ({exception_line(exc)})") from None

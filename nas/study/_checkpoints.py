@@ -53,14 +53,14 @@ class TrialCheckpoints:
 
     def resume_point(self) -> str | None:
         """The latest checkpoint along this trial's retry chain, downloaded; None if none."""
-        from nas.base.optuna_compat import stored_trial
+        from nas.base.optuna_compat import storage_of, stored_trial, study_id
 
         trial = self.trial
         history = stored_trial(trial).system_attrs.get(RETRY_HISTORY) or []
-        storage = trial.study._storage
+        storage = storage_of(trial.study)
         best: tuple[int, int, str] | None = None  # (epoch, trial number, artifact)
         for number in history:
-            ident = storage.get_trial_id_from_study_id_trial_number(trial.study._study_id, number)
+            ident = storage.get_trial_id_from_study_id_trial_number(study_id(trial.study), number)
             saved = TrialRecord.read(storage.get_trial(ident)).checkpoint
             if saved and (best is None or saved["epoch"] > best[0]):
                 best = (saved["epoch"], number, saved["artifact"])

@@ -71,8 +71,9 @@ def claimed_trials(study: optuna.Study) -> int:
 def budget_left(study: optuna.Study, total: int) -> bool:
     """Whether a worker sharing a budget of ``total`` trials should start another: fewer
     are claimed (:func:`claimed_trials`), or a queued trial (a retry) waits to be run."""
-    waiting = study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
-    return bool(waiting) or claimed_trials(study) < total
+    trials = study.get_trials(deepcopy=False)
+    waiting = any(t.state == TrialState.WAITING for t in trials)
+    return waiting or len(_fresh(trials)) < total
 
 
 def admitted(study: optuna.Study, trial: optuna.Trial, total: int) -> bool:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import optuna
 
-from nas.base import NASError
+from nas.base import NASError, exception_line
 from nas.config import METRICS, cost_metrics
 from nas.study._folds import cross_validate
 from nas.study._identity import worker_label
@@ -318,8 +318,7 @@ class TrialObjective:
         if isinstance(exc, optuna.exceptions.UpdateFinishedTrialError):
             raise exc
         _log.debug("trial %d raised", trial.number, exc_info=True)
-        first = str(exc).strip().splitlines()
-        reason = f"{type(exc).__name__}: {first[0] if first else ''}".rstrip(": ")
+        reason = exception_line(exc)
         return self._fail(trial, reason if step is None else f"{step}: {reason}")
 
     def _prune(self, trial: optuna.Trial, reason: str) -> optuna.TrialPruned:

@@ -290,7 +290,6 @@ class _WorkerPool:
         self.seen = {t.number for t in self._finished()}
         self._surplus: set[int] = set()
         self._seen_before = set(self.seen)
-        self._before = len(self.seen)
         recipe = prepared.recipe
         self.total = None
         if recipe.n_trials is not None:
@@ -300,7 +299,7 @@ class _WorkerPool:
 
     @property
     def new_trials(self) -> int:
-        return len(self.seen) - self._before
+        return len(self._new)
 
     @property
     def rerun(self) -> int:
@@ -407,7 +406,7 @@ class _WorkerPool:
             return False
         if not budget_left(self.prepared.study, self.total):
             return False
-        restarts = sum(1 for _ in self.exits)
+        restarts = len(self.exits)
         if restarts >= MAX_RESTARTS * self.plan.n_workers:
             return False
         self.workers.append(self._spawn(0, self.plan.devices[0], restarts))
