@@ -68,9 +68,11 @@ class Architecture:
 
     def summary(self) -> str:
         """One line such as ``conv25k5s2 > conv25k3s2 | flatten | adam lr=0.01 bs=100``."""
-        labels = [block.label for _, block in self.blocks()]
+        blocks = [block for _, block in self.blocks()]
         t = self.train
-        body = " > ".join(labels) or "linear"
+        body = " > ".join(block.label for block in blocks) or "linear"
+        if blocks and get_block(blocks[-1].type).final:  # fixed features, no training run
+            return f"{body} | ridge output"
         return f"{body} | {self.readout} | {t.optimizer} lr={t.lr:.3g} bs={t.batch_size}"
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""Block families (conv, residual, recurrent, dense), readouts and activations, each in one
-registry, and the layers they build.
+"""Block families (conv, residual, inception, recurrent, dense, rocket), readouts and
+activations, each in one registry, and the layers they build.
 
 Importing this package does not import torch: block configs validate without it, and the
 torch layers load when a block is built.
@@ -31,6 +31,7 @@ from nas.blocks._registry import (
     register_block,
 )
 from nas.blocks._residual import ResidualConfig
+from nas.blocks._rocket import RocketConfig
 
 __getattr__, __dir__ = lazy_exports(
     __name__,
@@ -76,6 +77,7 @@ __all__ = [
     "Reduce",
     "Residual",
     "ResidualConfig",
+    "RocketConfig",
     "SelectLast",
     "SequenceToChannels",
     "channel_norm",

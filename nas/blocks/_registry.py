@@ -49,6 +49,7 @@ class BlockFamily:
     consumes: Layout  # the input layout the block expects
     build: BuildFn  # (config, input shape) -> BuiltBlock
     label: Callable[[Any], str]  # short human label such as "conv32k5s2"
+    final: bool = False  # ends the network: only the output layer may follow it
 
 
 BLOCKS: Registry[BlockFamily] = Registry(
@@ -59,6 +60,7 @@ BLOCKS: Registry[BlockFamily] = Registry(
         "nas.blocks._inception",
         "nas.blocks._recurrent",
         "nas.blocks._residual",
+        "nas.blocks._rocket",
     ),
 )
 list_blocks = BLOCKS.names
@@ -66,12 +68,18 @@ get_block = BLOCKS.get
 
 
 def register_block(
-    name: str, config: type, *, consumes: Layout, label: Callable[[Any], str]
+    name: str,
+    config: type,
+    *,
+    consumes: Layout,
+    label: Callable[[Any], str],
+    final: bool = False,
 ) -> Callable[[BuildFn], BuildFn]:
-    """Register the decorated build function as the block family ``name``."""
+    """Register the decorated build function as the block family ``name``; a ``final``
+    block ends the network (a space samples nothing after it but the readout and output)."""
 
     def decorator(build: BuildFn) -> BuildFn:
-        BLOCKS.add(name, BlockFamily(name, config, consumes, build, label))
+        BLOCKS.add(name, BlockFamily(name, config, consumes, build, label, final))
         return build
 
     return decorator

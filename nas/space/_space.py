@@ -2,7 +2,9 @@
 
 Parameter names are stable and readable: ``feature.n_blocks``, ``feature.0.type``,
 ``feature.0.conv.kernel``, ``readout``, ``lr``. A block's options are suggested only when
-that block exists and has that type, so conditional parameters need no special case::
+that block exists and has that type, so conditional parameters need no special case.
+A ``final`` block (``rocket``: fixed features for a closed-form output layer) ends the
+network: the rest of its stage and the later stages are not sampled::
 
     space = load_space("search_spaces/mnist1d.yaml")
     study = optuna.create_study(direction="maximize")
@@ -21,7 +23,7 @@ from nas.arch import Architecture, Block, Stage
 from nas.base import ArchitectureError, build_config
 from nas.blocks import get_block
 from nas.config import TrainConfig
-from nas.space._params import Param
+from nas.space._params import Choice, Fixed, Param
 
 if TYPE_CHECKING:
     import optuna
@@ -58,11 +60,17 @@ class SearchSpace:
     def sample(self, trial: optuna.trial.BaseTrial) -> Architecture:
         """Ask ``trial`` for every parameter this space needs and build the Architecture."""
         stages = []
+        final = False  # a final block was sampled: nothing else follows
         for stage in self.stages:
+            if final:
+                stages.append(Stage(stage.name, ()))
+                continue
             n = stage.n_blocks.suggest(trial, f"{stage.name}.n_blocks")
             by_type = {b.type: b for b in stage.blocks}
             blocks = []
             for i in range(n):
+                if final:
+                    break
                 if len(stage.blocks) == 1:
                     block = stage.blocks[0]
                 else:
@@ -79,11 +87,16 @@ class SearchSpace:
                     error=ArchitectureError,
                 )
                 blocks.append(Block(block.type, config))
+                final = get_block(block.type).final
             stages.append(Stage(stage.name, tuple(blocks)))
-        readout = self.readout.suggest(trial, "readout")
+        # a final block's network trains in closed form: readout and training options are
+        # not searched (fixed values still apply), so trials of it do not differ in them
+        searched = {} if final else self.training
+        readout = _first(self.readout) if final else self.readout.suggest(trial, "readout")
+        values = {k: p.value for k, p in self.training.items() if isinstance(p, Fixed)}
         train = build_config(
             TrainConfig,
-            {key: p.suggest(trial, key) for key, p in self.training.items()},
+            values | {key: p.suggest(trial, key) for key, p in searched.items()},
             where=f"{self.source}: training",
             error=ArchitectureError,
         )
@@ -101,3 +114,12 @@ class SearchSpace:
             missing = re.search(r"parameter '([^']+)' is not found", str(exc))
             reason = f"missing parameter {missing.group(1)!r}" if missing else str(exc)
             raise ArchitectureError(f"params do not match {self.source}: {reason}") from None
+
+
+def _first(param: Param) -> Any:
+    """A parameter's value without asking a trial: the fixed value or the first choice."""
+    if isinstance(param, Fixed):
+        return param.value
+    if isinstance(param, Choice):
+        return param.choices[0]
+    return param.low

@@ -27,8 +27,9 @@ from nas.config import VAL_LOSS, RunLength, primary_metric
 from nas.data import Dataset
 from nas.training._budget import plan_budget
 from nas.training._callbacks import BestWeights
-from nas.training._data import TensorDataModule
-from nas.training._metrics import evaluate
+from nas.training._closed_form import fit_output, has_fixed_features, init_from_data
+from nas.training._data import EVAL_BATCH_SIZE, TensorDataModule
+from nas.training._metrics import EPOCH_TIME, TRAIN_LOSS, compute_metrics, evaluate
 from nas.training._module import ArchitectureModule
 from nas.training._progress import ConsoleProgress, EpochProgress
 from nas.training._threads import cpu_threads
@@ -179,6 +180,9 @@ def _train(
     data = TensorDataModule(
         dataset, config.batch_size, device, options.seed, passes=budget.passes_per_round
     )
+    init_from_data(model, data.tensors("train")[0])
+    if has_fixed_features(model):
+        return _solve(model, dataset, data, options, device, evaluate_test)
     objective = primary_metric(dataset.task)
     run = RunLength(config.epochs, budget.steps_per_round, objective.name, objective.mode)
     module = ArchitectureModule(model, config, dataset.task, run)
@@ -219,6 +223,55 @@ def _train(
         steps_per_epoch=budget.steps_per_round,
     )
     return result, model
+
+
+def _solve(
+    model: NASNet,
+    dataset: Dataset,
+    data: TensorDataModule,
+    options: TrainOptions,
+    device: torch.device,
+    evaluate_test: bool,
+) -> tuple[TrainResult, NASNet]:
+    """Train a model with fixed features: its output layer in closed form, no epochs."""
+    start = time.perf_counter()
+    x, y = data.tensors("train")
+    fit = fit_output(model, x, y, dataset.task)
+    train_loss = evaluate(model, x, y, dataset.task)["loss"]
+    val = {k: float(v) for k, v in compute_metrics(dataset.task, *_predict(model, data)).items()}
+    seconds = time.perf_counter() - start
+    objective = primary_metric(dataset.task)
+    test = evaluate(model, *data.tensors("test"), dataset.task) if evaluate_test else None
+    result = TrainResult(
+        task=dataset.task,
+        objective=objective.name,
+        metrics=val,
+        history=[{"epoch": 0, TRAIN_LOSS: train_loss, EPOCH_TIME: seconds, **val}],
+        epochs_run=1,
+        best_epoch=0,
+        stopped="completed",
+        train_seconds=seconds,
+        n_params=model.report.n_params,
+        flops=model.report.flops,
+        device=str(device),
+        precision="32-true",
+        seed=options.seed,
+        test_metrics=test,
+        notes=(*model.report.notes, fit.note()),
+        batch_size=data.batch_size,
+        passes_per_epoch=1,
+        steps_per_epoch=0,
+    )
+    return result, model
+
+
+def _predict(model: NASNet, data: TensorDataModule) -> tuple[torch.Tensor, torch.Tensor]:
+    x, y = data.tensors("val")
+    model.eval()
+    with torch.no_grad():
+        outputs = torch.cat([model(part) for part in x.split(EVAL_BATCH_SIZE)])
+    model.train()
+    return outputs, y
 
 
 def _trainer(

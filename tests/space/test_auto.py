@@ -74,4 +74,30 @@ def test_the_printed_space_is_a_space_file(tmp_path):
     path = tmp_path / "derived.yaml"
     path.write_text(auto_space_text(CASES["short-signal"]))
     assert load_space(path).text == auto_space(CASES["short-signal"]).text
-    assert parse_space(path.read_text()).stages[0].name == "feature"
+    stages = [stage.name for stage in parse_space(path.read_text()).stages]
+    assert stages == ["stem", "feature", "head"]
+
+
+@pytest.mark.parametrize("name", ["short-signal", "long-signal"])
+def test_signals_offer_rocket_which_ends_the_network(name):
+    """MiniRocket's features are one alternative of the first stage; a trial that picks
+    them samples nothing after it (no feature or head blocks, no parameters for them)."""
+    space = auto_space(CASES[name])
+    assert "rocket" in {b.type for b in space.stages[0].blocks}
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+    kinds = set()
+    for _ in range(30):
+        trial = study.ask()
+        arch = space.sample(trial)
+        types = [b.type for _, b in arch.blocks()]
+        kinds.add("rocket" in types)
+        if "rocket" in types:
+            assert types == ["rocket"]
+            assert not any(k.startswith(("feature.", "head.")) for k in trial.params)
+        study.tell(trial, 0.0)
+    assert kinds == {True, False}  # both alternatives are drawn
+
+
+def test_rocket_is_not_offered_for_images_or_tables():
+    for name in ("image", "table"):
+        assert "rocket" not in _blocks(auto_space_doc(CASES[name]))

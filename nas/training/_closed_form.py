@@ -1,0 +1,138 @@
+"""Models whose features are fixed: fit the features to the data, solve the output layer.
+
+A model whose layers before ``output`` hold no trainable parameter but a layer fitted to
+data (the ``rocket`` block's random convolutions) is a linear model on fixed features.
+Gradient steps on 50-100 series train such a head badly (measured on
+PickupGestureWiimoteZ: 58-84% by Adam, 90% in closed form), so it is solved the way
+MiniRocket solves it: ridge regression on standardized features, the penalty chosen
+among ``ALPHAS`` by exact leave-one-out error on the training split (one SVD serves
+every penalty, as in scikit-learn's ``RidgeClassifierCV``). Classes are regressed as
+±1 targets; regression targets in the model's standardized units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from nas.config import CLASSIFICATION
+from nas.training._data import EVAL_BATCH_SIZE
+
+ALPHAS = tuple(float(a) for a in torch.logspace(-3, 3, 10))  # scikit-learn's ridge CV grid
+OUTPUT = "output"
+_AFTER_OUTPUT = ("output", "output_scale")
+
+
+@dataclass(frozen=True)
+class RidgeFit:
+    """The penalty a closed-form fit chose and its leave-one-out error."""
+
+    alpha: float
+    loo_mse: float  # mean squared leave-one-out error of the (standardized) targets
+
+    def note(self) -> str:
+        return (
+            f"output layer solved by ridge regression (alpha {self.alpha:.3g}, chosen by "
+            f"leave-one-out error among {len(ALPHAS)} values)"
+        )
+
+
+def _feature_layers(model: nn.Module) -> list[nn.Module]:
+    layers = getattr(model, "layers", None)
+    if not isinstance(layers, nn.ModuleDict) or OUTPUT not in layers:
+        return []
+    names = list(layers)
+    return [layers[n] for n in names[: names.index(OUTPUT)]]
+
+
+def init_from_data(model: nn.Module, x: torch.Tensor) -> None:
+    """Let each layer that fits itself to data (``init_from_data``) do so, on the
+    training inputs as they reach it; a model without such a layer is left alone."""
+    layers = _feature_layers(model)
+    fitted = [i for i, m in enumerate(layers) if hasattr(m, "init_from_data")]
+    if not fitted:
+        return
+    with torch.no_grad():
+        for module in layers[: fitted[-1] + 1]:
+            if hasattr(module, "init_from_data"):
+                module.init_from_data(x)
+            x = _apply(module, x)
+
+
+def has_fixed_features(model: nn.Module) -> bool:
+    """The layers before ``output`` learn nothing by gradient, and one is fitted to data."""
+    layers = _feature_layers(model)
+    output = model.layers[OUTPUT] if layers else None
+    return (
+        isinstance(output, nn.Linear)
+        and any(hasattr(m, "init_from_data") for m in layers)
+        and not any(p.requires_grad for m in layers for p in m.parameters())
+    )
+
+
+def _apply(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    return torch.cat([module(part) for part in x.split(EVAL_BATCH_SIZE)])
+
+
+def features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The inputs of the output layer for ``x`` (eval mode, no gradient)."""
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        for module in _feature_layers(model):
+            x = _apply(module, x)
+    model.train(was_training)
+    return x
+
+
+def _targets(model: nn.Module, y: torch.Tensor, task: str, n_outputs: int) -> torch.Tensor:
+    if task == CLASSIFICATION:
+        return nn.functional.one_hot(y.long(), n_outputs).double() * 2.0 - 1.0
+    z = y.reshape(len(y), -1).double()
+    scale = model.layers["output_scale"] if "output_scale" in model.layers else None  # noqa: SIM401 (ModuleDict has no get)
+    if scale is not None:  # the output layer predicts standardized targets
+        z = (z - scale.shift.reshape(1, -1).double()) / scale.scale.reshape(1, -1).double()
+    return z
+
+
+def solve_ridge(
+    features: torch.Tensor, targets: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, RidgeFit]:
+    """Ridge regression of ``targets`` (N, K) on ``features`` (N, F), standardized, with an
+    intercept; the penalty with the least exact leave-one-out error among ``ALPHAS``.
+
+    Returns the weight (K, F) and bias (K,) in the units of the raw features.
+    """
+    f, targets = features.double(), targets.double()
+    mean, std = f.mean(0), f.std(0)
+    std = torch.where(std > 0, std, torch.ones_like(std))
+    z = (f - mean) / std
+    t_mean = targets.mean(0)
+    t = targets - t_mean
+    u, s, vh = torch.linalg.svd(z, full_matrices=False)
+    s2 = s.square()
+    ut = u.T @ t
+    errors = []
+    for alpha in ALPHAS:
+        shrink = s2 / (s2 + alpha)
+        fitted = u @ (shrink[:, None] * ut)
+        leverage = (u.square() @ shrink + 1.0 / len(z)).clamp(max=1.0 - 1e-9)
+        loo = (t - fitted) / (1.0 - leverage)[:, None]
+        errors.append(float(loo.square().mean()))
+    best = min(range(len(ALPHAS)), key=errors.__getitem__)
+    alpha = ALPHAS[best]
+    coef = vh.T @ ((s / (s2 + alpha))[:, None] * ut)  # (features, outputs), standardized
+    return (coef / std[:, None]).T, t_mean - (mean / std) @ coef, RidgeFit(alpha, errors[best])
+
+
+def fit_output(model: nn.Module, x: torch.Tensor, y: torch.Tensor, task: str) -> RidgeFit:
+    """Solve ``model``'s output layer by ridge regression on ``(x, y)``, in place."""
+    output: nn.Linear = model.layers[OUTPUT]
+    targets = _targets(model, y, task, output.out_features)
+    weight, bias, fit = solve_ridge(features(model, x), targets)
+    with torch.no_grad():
+        output.weight.copy_(weight.to(output.weight.dtype))
+        output.bias.copy_(bias.to(output.bias.dtype))
+    return fit
