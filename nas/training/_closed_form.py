@@ -106,7 +106,7 @@ def solve_ridge(
     Returns the weight (K, F) and bias (K,) in the units of the raw features.
     """
     f, targets = features.double(), targets.double()
-    mean, std = f.mean(0), f.std(0)
+    mean, std = f.mean(0), f.std(0, correction=0)  # as scikit-learn's StandardScaler
     std = torch.where(std > 0, std, torch.ones_like(std))
     z = (f - mean) / std
     t_mean = targets.mean(0)

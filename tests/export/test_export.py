@@ -42,17 +42,13 @@ def _cases():
             if (block_type, dims) != ("rocket", "2d"):  # 1-D only (tests/blocks)
                 yield block_type, dims, _arch(block_type)
     for cell in ("lstm", "gru", "rnn"):  # every recurrent cell, bidirectional and stacked
-        arch = Architecture(
-            stages=(Stage("f", (Block("recurrent", RecurrentConfig(cell, 6, 2, True)),)),)
-        )
+        arch = Architecture(stages=(Stage("f", (Block("recurrent", RecurrentConfig(cell, 6, 2, True)),)),))
         yield f"recurrent-{cell}", "1d", arch
     for readout in list_readouts():
         yield f"conv-{readout}", "2d", _arch("conv", readout)
     for activation in list_activations():  # a new activation is exported (or fails here)
         for norm in NORMALIZATIONS:
-            conv = Block(
-                "conv", ConvConfig(4, activation=activation, normalization=norm, pooling="avg")
-            )
+            conv = Block("conv", ConvConfig(4, activation=activation, normalization=norm, pooling="avg"))
             dense = Block("dense", DenseConfig(8, activation=activation, normalization=norm))
             arch = Architecture(stages=(Stage("f", (conv,)), Stage("h", (dense,))))
             yield f"{activation}-{norm}", "1d", arch
@@ -105,38 +101,15 @@ def bundle(tmp_path_factory):
     root = tmp_path_factory.mktemp("export")
     recipe = root / "r.yaml"
     storage = f"sqlite:///{root / 's.db'}"
-    recipe.write_text(
-        yaml.safe_dump(
-            {
-                "study": "e",
-                "space": str(SPACES / "tiny.yaml"),
-                "sampler": "random",
-                "pruner": "none",
-                "n_trials": 1,
-                "storage": storage,
-            }
-        )
-    )
+    recipe.write_text(yaml.safe_dump({"study": "e", "space": str(SPACES / "tiny.yaml"), "sampler": "random",
+                                      "pruner": "none", "n_trials": 1, "storage": storage}))
     prepared = prepare_search(load_recipe(recipe))
-    prepared.study.enqueue_trial(
-        {
-            "feature.n_blocks": 2,
-            "feature.0.type": "conv",
-            "feature.0.conv.channels": 8,
-            "feature.0.conv.kernel": 5,
-            "feature.0.conv.stride": 2,
-            "feature.0.conv.pooling": "none",
-            "feature.1.type": "recurrent",
-            "feature.1.recurrent.cell": "gru",
-            "feature.1.recurrent.bidirectional": True,
-            "head.n_blocks": 1,
-            "head.0.dense.activation": "gelu",
-            "readout": "last",
-            "optimizer": "adam",
-            "lr": 0.01,
-            "schedule": "constant",
-        }
-    )
+    prepared.study.enqueue_trial({
+        "feature.n_blocks": 2, "feature.0.type": "conv", "feature.0.conv.channels": 8,
+        "feature.0.conv.kernel": 5, "feature.0.conv.stride": 2, "feature.0.conv.pooling": "none",
+        "feature.1.type": "recurrent", "feature.1.recurrent.cell": "gru",
+        "feature.1.recurrent.bidirectional": True, "head.n_blocks": 1, "head.0.dense.activation": "gelu",
+        "readout": "last", "optimizer": "adam", "lr": 0.01, "schedule": "constant"})
     run_search(load_recipe(recipe), prepared=prepared)
     out = root / "bundle"
     info, trial = export_trial(ExportRequest(storage=storage, out=out))
@@ -147,25 +120,14 @@ def bundle(tmp_path_factory):
 def test_bundle_holds_every_file_and_reloads(bundle, mnist1d):
     out, info, trial, _, _ = bundle
     assert sorted(p.name for p in out.iterdir()) == [
-        "README.md",
-        "architecture.json",
-        "bundle.json",
-        "model.onnx",
-        "model.pt",
-        "model.py",
-        "weights.safetensors",
-    ]
-    assert (
-        Architecture.from_json((out / "architecture.json").read_text()).to_dict()
-        == trial.user_attrs["architecture"]
-    )
+        "README.md", "architecture.json", "bundle.json", "model.onnx", "model.pt", "model.py",
+        "weights.safetensors"]
+    assert Architecture.from_json((out / "architecture.json").read_text()).to_dict() == trial.user_attrs["architecture"]
     model = load(out)
     x = torch.from_numpy(mnist1d.x_val[:64])
     from nas.training import evaluate
 
-    val = evaluate(
-        model, torch.from_numpy(mnist1d.x_val), torch.from_numpy(mnist1d.y_val), "classification"
-    )
+    val = evaluate(model, torch.from_numpy(mnist1d.x_val), torch.from_numpy(mnist1d.y_val), "classification")
     assert val["acc"] == pytest.approx(trial.value)  # the search's weights, not new ones
     scripted = torch.jit.load(str(out / "model.pt"))
     assert torch.allclose(scripted(x), model(x), atol=1e-5)
@@ -194,13 +156,8 @@ def test_standalone_model_py_runs_where_nas_cannot_be_imported(bundle, tmp_path,
         f"np.save({str(tmp_path / 'y.npy')!r}, y.detach().numpy())\n"
         "assert 'nas' not in [m.split('.')[0] for m in sys.modules if sys.modules[m] is not None]\n"
     )
-    run = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=out,
-        capture_output=True,
-        text=True,
-        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
-    )
+    run = subprocess.run([sys.executable, "-c", probe], cwd=out, capture_output=True, text=True,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     assert run.returncode == 0, run.stderr
     expected = load(out)(torch.from_numpy(x)).detach().numpy()
     assert np.allclose(np.load(tmp_path / "y.npy"), expected, atol=1e-6)
@@ -215,25 +172,13 @@ def test_export_without_weights_needs_retrain(tmp_path):
 
     recipe = tmp_path / "r.yaml"
     storage = f"sqlite:///{tmp_path / 's.db'}"
-    recipe.write_text(
-        yaml.safe_dump(
-            {
-                "study": "n",
-                "space": str(SPACES / "tiny.yaml"),
-                "sampler": "random",
-                "pruner": "none",
-                "n_trials": 1,
-                "storage": storage,
-                "artifacts": {"weights": False},
-            }
-        )
-    )
+    recipe.write_text(yaml.safe_dump({"study": "n", "space": str(SPACES / "tiny.yaml"), "sampler": "random",
+                                      "pruner": "none", "n_trials": 1, "storage": storage,
+                                      "artifacts": {"weights": False}}))
     run_search(load_recipe(recipe))
     with pytest.raises(ExportError, match="has no stored weights .* add --retrain"):
         export_trial(ExportRequest(storage=storage, out=tmp_path / "b"))
-    info, _ = export_trial(
-        ExportRequest(storage=storage, out=tmp_path / "b", retrain=True, formats=("python",))
-    )
+    info, _ = export_trial(ExportRequest(storage=storage, out=tmp_path / "b", retrain=True, formats=("python",)))
     assert info.source["retrained"] and (tmp_path / "b" / "model.py").exists()
     assert not (tmp_path / "b" / "model.onnx").exists()
 
@@ -252,9 +197,7 @@ def test_pick_chooses_from_the_pareto_front():
     assert select_trial(study, pick="val_acc").number == 2
     assert select_trial(study, pick="val_acc,params<=50000").number == 1
     assert select_trial(study, pick="params").number == 0
-    with pytest.raises(
-        ExportError, match="several objectives; choose from its Pareto front \\(trials 0, 1, 2\\)"
-    ):
+    with pytest.raises(ExportError, match="several objectives; choose from its Pareto front \\(trials 0, 1, 2\\)"):
         select_trial(study)
     with pytest.raises(ExportError, match="no Pareto-front trial is within the limits"):
         select_trial(study, pick="val_acc,params<=10")
@@ -265,51 +208,19 @@ def test_pick_chooses_from_the_pareto_front():
 def test_export_command_line(bundle, tmp_path):
     _, _, trial, _, storage = bundle
     run = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from nas.cli import main; main()",
-            "export",
-            "--storage",
-            storage,
-            "--trial",
-            str(trial.number),
-            "--out",
-            str(tmp_path / "cli"),
-            "--formats",
-            "onnx,python",
-        ],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=300,
+        [sys.executable, "-c", "from nas.cli import main; main()", "export", "--storage", storage,
+         "--trial", str(trial.number), "--out", str(tmp_path / "cli"), "--formats", "onnx,python"],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=300,
     )
     assert run.returncode == 0, run.stderr
     assert f"Exported trial #{trial.number} of e to" in run.stdout and "test acc:" in run.stdout
     assert "ONNX vs PyTorch max abs diff" in run.stdout
     bad = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from nas.cli import main; main()",
-            "export",
-            "--storage",
-            storage,
-            "--trial",
-            "0",
-            "--pick",
-            "val_acc",
-            "--out",
-            str(tmp_path / "x"),
-        ],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-        timeout=300,
+        [sys.executable, "-c", "from nas.cli import main; main()", "export", "--storage", storage,
+         "--trial", "0", "--pick", "val_acc", "--out", str(tmp_path / "x")],
+        capture_output=True, text=True, env=os.environ.copy(), timeout=300,
     )
-    assert bad.returncode == 2 and bad.stderr.startswith(
-        "error: give one of --trial N, --best or --pick"
-    )
+    assert bad.returncode == 2 and bad.stderr.startswith("error: give one of --trial N, --best or --pick")
 
 
 def test_bad_export_requests_fail_before_any_work(bundle, tmp_path):
@@ -322,19 +233,14 @@ def test_bad_export_requests_fail_before_any_work(bundle, tmp_path):
     busy.mkdir()
     (busy / "notes.txt").write_text("keep me too")
     cases = [
-        (
-            ExportRequest(storage=storage, out=tmp_path / "b", formats=("onnx", "tflite")),
-            "unknown format 'tflite'",
-        ),
+        (ExportRequest(storage=storage, out=tmp_path / "b", formats=("onnx", "tflite")), "unknown format 'tflite'"),
         (ExportRequest(storage=storage, out=a_file), "exists and is not a folder"),
         (ExportRequest(storage=storage, out=busy), "folder is not empty and holds no nas bundle"),
     ]
     for request, message in cases:
         with pytest.raises(ExportError, match=message):
             export_trial(request)
-    assert a_file.read_text() == "keep me" and sorted(p.name for p in busy.iterdir()) == [
-        "notes.txt"
-    ]
+    assert a_file.read_text() == "keep me" and sorted(p.name for p in busy.iterdir()) == ["notes.txt"]
     assert not (tmp_path / "b").exists()
 
 
@@ -349,9 +255,4 @@ def test_exporting_again_over_a_bundle_replaces_it(bundle, tmp_path):
     _, again = export_trial(ExportRequest(storage=storage, out=out, formats=("python",)))
     assert again.number == trial.number
     assert sorted(p.name for p in out.iterdir()) == [
-        "README.md",
-        "architecture.json",
-        "bundle.json",
-        "model.py",
-        "weights.safetensors",
-    ]
+        "README.md", "architecture.json", "bundle.json", "model.py", "weights.safetensors"]
