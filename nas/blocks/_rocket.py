@@ -70,14 +70,14 @@ def build_rocket(config: RocketConfig, shape: tuple[int, ...]) -> BuiltBlock:
     dilations, counts = plan_dilations(length, config.features, config.max_dilations)
     module = layer(RandomConvFeatures, channels, dilations, counts)
     if channels > 1:  # each kernel reads a random subset of the channels
+        # drawn on the CPU (the model may be built on the meta device, to size it)
+        keep = torch.zeros(N_KERNELS, channels, 1, device="cpu")
+        limit = math.log2(min(channels, KERNEL_LENGTH) + 1)
+        for k in range(N_KERNELS):
+            size = int(2 ** (torch.rand((), device="cpu").item() * limit))
+            keep[k, torch.randperm(channels, device="cpu")[: max(1, min(channels, size))]] = 1.0
         with torch.no_grad():
-            for k in range(module.weight.shape[0]):
-                limit = math.log2(min(channels, KERNEL_LENGTH) + 1)
-                size = int(2 ** (torch.rand(()).item() * limit))
-                chosen = torch.randperm(channels)[: max(1, min(channels, size))]
-                keep = torch.zeros(channels, dtype=torch.bool)
-                keep[chosen] = True
-                module.weight[k, ~keep] = 0.0
+            module.weight.mul_(keep.to(module.weight.device))
     n_features = N_KERNELS * sum(counts)
     notes = (f"rocket: {len(dilations)} dilations up to {dilations[-1]}, {n_features} features",)
     return BuiltBlock(module, (n_features,), VECTOR, notes)

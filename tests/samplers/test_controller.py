@@ -58,10 +58,14 @@ def test_conditional_parameters_are_just_steps():
         assert t.user_attrs["controller"]["decisions"] == list(t.params)
 
 
+LEARNING = ["reinforce", "ppo", "pqt"]
+
+
+@pytest.mark.parametrize("learning", LEARNING)
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_better_choice_becomes_clearly_more_likely(seed):
+def test_the_better_choice_becomes_clearly_more_likely(seed, learning):
     dist = CategoricalDistribution(["a", "b", "c", "d", "e"])
-    sampler = ControllerSampler(seed=seed)
+    sampler = ControllerSampler(seed=seed, learning=learning)
     study = optuna.create_study(direction="maximize", sampler=sampler)
     before = sampler.choice_probabilities(study, "op", dist)[2]
     study.optimize(lambda t: float(t.suggest_categorical("op", dist.choices) == "c"), n_trials=40)
@@ -79,15 +83,44 @@ def test_minimize_is_learned_as_well():
     assert sampler.choice_probabilities(study, "x", dist)[0] > 0.6
 
 
-def _params(seed):
-    study = optuna.create_study(sampler=ControllerSampler(seed=seed))
+def _params(seed, learning="reinforce"):
+    study = optuna.create_study(sampler=ControllerSampler(seed=seed, learning=learning))
     study.optimize(lambda t: sum(v for v in _all_kinds(t).values() if isinstance(v, (int, float))), n_trials=15)
     return [t.params for t in study.trials]
 
 
-def test_same_seed_same_sequence():
-    assert _params(3) == _params(3)
-    assert _params(3) != _params(4)
+@pytest.mark.parametrize("learning", LEARNING)
+def test_same_seed_same_sequence(learning):
+    assert _params(3, learning) == _params(3, learning)
+    assert _params(3, learning) != _params(4, learning)
+
+
+@pytest.mark.parametrize("learning", ["ppo", "pqt"])
+def test_start_up_trials_are_uniform_and_recorded_as_such(learning):
+    sampler = ControllerSampler(seed=0, learning=learning, warmup=5)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    study.optimize(lambda t: float(t.suggest_categorical("op", list("abcd")) == "c"), n_trials=8)
+    records = [t.user_attrs["controller"] for t in study.trials]
+    for record in records[:5]:  # drawn uniformly: log(1/4) for the one decision
+        assert record["log_probs"] == [pytest.approx(math.log(0.25))]
+    assert any(r["log_probs"][0] != pytest.approx(math.log(0.25)) for r in records[5:])
+
+
+def test_a_batch_of_sequences_equals_each_sequence_alone():
+    import torch
+
+    from nas.samplers._controller._policy import Policy
+
+    policy = Policy(hidden=16, temperature=1.0, tanh_constant=2.5, seed=0)
+    for key, n in {"a": 3, "b": 4, "c": 2}.items():
+        policy.ensure(key, n)
+    batch = [(["a", "b", "c"], [1, 2, 0]), (["b", "a"], [3, 0]), (["c"], [1])]
+    log_prob, entropy, valid = policy.sequences(batch)
+    assert valid.sum(0).tolist() == [3, 2, 1]
+    for b, (keys, indices) in enumerate(batch):
+        alone, alone_entropy = policy.sequence(keys, indices)
+        assert log_prob[:, b].sum().item() == pytest.approx(alone.item(), abs=1e-5)
+        assert entropy[:, b].sum().item() == pytest.approx(alone_entropy.item(), abs=1e-5)
 
 
 def test_failed_pruned_and_infeasible_trials_have_defined_rewards():
@@ -129,13 +162,13 @@ WORKER = textwrap.dedent(
     import sys, optuna
     from nas import ControllerSampler
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage, n = sys.argv[1], int(sys.argv[2])
+    storage, n, learning = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     def objective(t):
         op = t.suggest_categorical("op", ["a", "b", "c", "d"])
         k = t.suggest_int("k", 1, 9)
         lr = t.suggest_float("lr", 1e-4, 1e-1, log=True)
         return (op == "c") + k / 10 - abs(lr - 0.01)
-    sampler = ControllerSampler(seed=0)
+    sampler = ControllerSampler(seed=0, learning=learning)
     study = optuna.load_study(study_name="s", storage=storage, sampler=sampler)
     if n:
         study.optimize(objective, n_trials=n)
@@ -144,22 +177,23 @@ WORKER = textwrap.dedent(
 )
 
 
-def _worker(storage, n):
-    return subprocess.Popen([sys.executable, "-c", WORKER, storage, str(n)], cwd=ROOT,
+def _worker(storage, n, learning="reinforce"):
+    return subprocess.Popen([sys.executable, "-c", WORKER, storage, str(n), learning], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
 
 
-def test_a_resumed_study_continues_from_the_learned_policy(tmp_path):
+@pytest.mark.parametrize("learning", LEARNING)
+def test_a_resumed_study_continues_from_the_learned_policy(tmp_path, learning):
     storage = f"sqlite:///{tmp_path / 's.db'}"
     optuna.create_study(study_name="s", storage=storage, direction="maximize")
-    first, err = _worker(storage, 20).communicate(timeout=300)
+    first, err = _worker(storage, 20, learning).communicate(timeout=300)
     assert first.strip(), err
-    again, _ = _worker(storage, 0).communicate(timeout=300)  # a new process, no trials run
+    again, _ = _worker(storage, 0, learning).communicate(timeout=300)  # a new process
     assert again == first  # rebuilt the same policy from the store
-    fresh = ControllerSampler(seed=0)
+    fresh = ControllerSampler(seed=0, learning=learning)
     untrained = fresh.policy_fingerprint(optuna.create_study(direction="maximize"))
     assert first.strip() != untrained  # it did learn, and that learning was recovered
-    more, _ = _worker(storage, 5).communicate(timeout=300)
+    more, _ = _worker(storage, 5, learning).communicate(timeout=300)
     assert len(optuna.load_study(study_name="s", storage=storage).trials) == 25
     assert more != first
 

@@ -115,3 +115,18 @@ def test_trained_networks_still_train_by_gradient():
     result, model = train_architecture(conv, data, TrainOptions(seed=0, epochs=2, progress=False))
     assert not has_fixed_features(model)
     assert result.epochs_run == 2 and not any("ridge" in note for note in result.notes)
+
+
+def test_multivariate_kernels_read_channel_subsets_and_size_on_the_meta_device():
+    from nas.builder._fits import memory_needed
+
+    arch = Architecture(stages=(Stage("stem", (Block("rocket", RocketConfig()),)),))
+    assert memory_needed(arch, (12, 29), 9).n_params > 0  # no data-dependent step on meta
+    torch.manual_seed(0)
+    weight = build_model(arch, (12, 29), 9).layers["stem_0_rocket"].weight
+    channels_read = (weight.abs().sum(-1) > 0).sum(1)
+    assert (
+        channels_read.min() >= 1
+        and channels_read.max() <= 9
+        and len(set(channels_read.tolist())) > 1
+    )

@@ -119,3 +119,41 @@ class Policy(nn.Module):
         log_prob = log_p.gather(1, rows.unsqueeze(1)).sum()
         entropy = -(log_p.exp() * log_p).sum()
         return log_prob, entropy
+
+    def sequences(self, batch: list[tuple[list[str], list[int]]]) -> tuple[torch.Tensor, ...]:
+        """Per-decision log-probabilities, entropies and validity (each ``(steps, B)``) of
+        ``B`` decision sequences of any lengths and keys, in one LSTM call: :meth:`sequence`
+        for a whole batch, padded to the longest (``valid`` is 0 on padding), each step's
+        softmax masked to its own head."""
+        names = [[self._names[k] for k in keys] for keys, _ in batch]
+        order = list(dict.fromkeys(n for seq in names for n in seq))
+        heads = [self.heads[n] for n in order]
+        sizes = [h.out_features for h in heads]
+        offsets = dict(zip(order, torch.tensor([0, *sizes[:-1]]).cumsum(0).tolist(), strict=True))
+        steps, size = max(len(seq) for seq in names), len(batch)
+        rows = torch.zeros(steps, size, dtype=torch.long)
+        starts = torch.zeros(steps, size, dtype=torch.long)
+        ends = torch.zeros(steps, size, dtype=torch.long)  # start == end: a padded step
+        for b, (seq, (_, indices)) in enumerate(zip(names, batch, strict=True)):
+            for t, (name, index) in enumerate(zip(seq, indices, strict=True)):
+                rows[t, b] = offsets[name] + index
+                starts[t, b] = offsets[name]
+                ends[t, b] = offsets[name] + self.heads[name].out_features
+        table = torch.cat([self.embeddings[n].weight for n in order])
+        x = torch.cat([self.start.expand(1, size, -1), table[rows[:-1]]])  # (steps, B, H)
+        zeros = torch.zeros(1, size, self.hidden)
+        cell = self.cell
+        weights = [cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
+        out = torch.lstm(x, (zeros, zeros), weights, True, 1, 0.0, True, False, False)[0]
+        weight = torch.cat([h.weight for h in heads])
+        bias = torch.cat([h.bias for h in heads])
+        logits = torch.nn.functional.linear(out, weight, bias) / self.temperature
+        if self.tanh_constant:
+            logits = self.tanh_constant * torch.tanh(logits)
+        columns = torch.arange(sum(sizes))
+        mask = (columns >= starts[..., None]) & (columns < ends[..., None])
+        log_p = torch.log_softmax(logits.masked_fill(~mask, -1e9), dim=-1)
+        valid = (ends > starts).to(log_p.dtype)
+        log_prob = log_p.gather(-1, rows[..., None])[..., 0] * valid
+        entropy = -(log_p.exp() * log_p).sum(-1) * valid
+        return log_prob, entropy, valid

@@ -22,6 +22,7 @@ class ControllerRecord:
     reward: float  # the trial's reward in [-1, 1]
     baseline: float  # the moving-average baseline when the trial ended
     learned_from: int  # trials the policy had learned from when it sampled this one
+    log_probs: list[float] | None = None  # each decision's log-probability (ppo replays them)
 
     def write(self, study: Study, trial: FrozenTrial) -> None:
         set_trial_user_attr(study, trial, ATTR, asdict(self))

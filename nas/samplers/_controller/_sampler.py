@@ -1,9 +1,12 @@
 """ControllerSampler: an LSTM controller trained with REINFORCE, as an Optuna sampler.
 
 Zoph & Le (2017) and ENAS (Pham et al. 2018): every parameter a trial suggests is one
-step of an LSTM that conditions on the decisions before it; after each trial the policy
-takes one REINFORCE step with an exponential-moving-average baseline and an entropy
-bonus. It works with any define-by-run objective, not only nas search spaces::
+step of an LSTM that conditions on the decisions before it. ``learning="ppo"``: the first
+``warmup`` trials are drawn uniformly, and after each finished trial the policy takes
+several clipped policy-gradient steps over a replay of recent trials (``_replay.py``);
+``learning="reinforce"``: one REINFORCE step per trial with an exponential-moving-average
+baseline and an entropy bonus. It works with any define-by-run objective, not only nas
+search spaces::
 
     import optuna, nas
     study = optuna.create_study(sampler=nas.ControllerSampler(seed=0))
@@ -45,8 +48,11 @@ from nas.base.optuna_compat import (
 from nas.samplers._controller._decisions import Decision, decision_for
 from nas.samplers._controller._policy import Policy, RolloutState
 from nas.samplers._controller._record import ControllerRecord
+from nas.samplers._controller._replay import Experience, ReplayConfig, ReplayLearner
 from nas.samplers._controller._reward import RankReward
 
+LEARNING = ("ppo", "pqt", "reinforce")
+WARMUP = 10  # uniform start-up trials of the ppo learner
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
@@ -68,6 +74,7 @@ class _Rollout:
     trials: list[FrozenTrial] = field(default_factory=list)  # the study as before_trial read it
     names: list[str] = field(default_factory=list)
     log_prob: float = 0.0
+    log_probs: list[float] = field(default_factory=list)
     entropy: float = 0.0
 
 
@@ -94,6 +101,12 @@ class ControllerSampler(BaseSampler):
         failure_reward: reward of failed trials (rewards lie in [-1, 1]).
         infeasible_reward: reward of trials violating a constraint.
         objective_weights: weights of the per-objective ranks in multi-objective studies.
+        learning: ``"ppo"`` (clipped steps over a replay) or ``"reinforce"`` (one step).
+        warmup: trials drawn uniformly before the policy samples (None: 10 with ppo, 0
+            with reinforce); learned from off-policy.
+        replay, ppo_epochs, clip, entropy_start, anneal: the ppo learner's replay size,
+            steps per trial, ratio clip, and entropy bonus decaying from ``entropy_start``
+            to ``entropy_weight`` over ``anneal`` trials (see ``ReplayConfig``).
     """
 
     def __init__(
@@ -113,7 +126,16 @@ class ControllerSampler(BaseSampler):
         failure_reward: float = -1.0,
         infeasible_reward: float = -1.0,
         objective_weights: Sequence[float] | None = None,
+        learning: str = "reinforce",
+        warmup: int | None = None,
+        replay: int = 64,
+        ppo_epochs: int = 4,
+        clip: float = 0.2,
+        entropy_start: float = 0.05,
+        anneal: int = 50,
     ) -> None:
+        if learning not in LEARNING:
+            raise ValueError(f"learning must be one of {', '.join(LEARNING)}, got {learning!r}")
         if numeric not in ("bins", "inner"):
             raise ValueError(f"numeric must be 'bins' or 'inner', got {numeric!r}")
         if bins < 2:
@@ -129,6 +151,9 @@ class ControllerSampler(BaseSampler):
         self._inner = inner_sampler or optuna.samplers.TPESampler(seed=self._seed)
         self._window = inner_window
         self._reward_args = (failure_reward, infeasible_reward, objective_weights)
+        self._learning = learning
+        self._warmup = (0 if learning == "reinforce" else WARMUP) if warmup is None else warmup
+        self._replay_config = ReplayConfig(replay, ppo_epochs, clip, entropy_start, anneal)
         self._lock = threading.RLock()
         self._rollouts: dict[int, _Rollout] = {}
         self._reset()
@@ -140,6 +165,7 @@ class ControllerSampler(BaseSampler):
         # one parameter group, one fused kernel: a step touches ~100 small tensors
         self._optimizer = torch.optim.Adam(self._policy.parameters(), lr=self._lr, fused=True)
         self._rewards = RankReward(*self._reward_args)
+        self._learner = ReplayLearner(self._replay_config)
         self.baseline = 0.0
         self._learned = 0  # trials [0, _learned) have been learned from
         self._study_id: int | None = None
@@ -197,15 +223,39 @@ class ControllerSampler(BaseSampler):
         decisions = self._decisions_of(trial)
         advantage = reward - self.baseline
         self.baseline = self._baseline_decay * self.baseline + (1 - self._baseline_decay) * reward
-        if not decisions:
-            return
+        for decision, _ in decisions:
+            self._ensure(decision)
         with torch.enable_grad():  # callers may hold no_grad
-            self._reinforce(decisions, advantage)
+            if self._learning in ("ppo", "pqt"):
+                learn = self._learner.learn if self._learning == "ppo" else self._learner.imitate
+                learn(
+                    self._experience(trial, decisions),
+                    self._policy,
+                    self._optimizer,
+                    self._rewards,
+                    study.directions,
+                    self._learner.entropy_weight(self._learned, self._entropy_weight),
+                )
+            if self._learning != "ppo" and decisions:
+                self._reinforce(decisions, advantage)
+
+    def _experience(self, trial: FrozenTrial, decisions: list[tuple[Decision, int]]) -> Experience:
+        """``trial`` for the replay, with the log-probability of its choices under the
+        policy that drew them: its record's, or (enqueued, retried, another sampler's)
+        the current policy's, so it enters the replay on-policy."""
+        keys, indices = [d.key for d, _ in decisions], [i for _, i in decisions]
+        record = ControllerRecord.read(trial)
+        if record is not None and record.log_probs and len(record.log_probs) == len(keys):
+            behaviour = list(record.log_probs)
+        elif keys:
+            with torch.no_grad():
+                behaviour = self._policy.sequences([(keys, indices)])[0][:, 0].tolist()
+        else:
+            behaviour = []
+        return Experience(keys, indices, behaviour, trial.state, trial.values, trial.constraints)
 
     def _reinforce(self, decisions: list[tuple[Decision, int]], advantage: float) -> None:
         """One REINFORCE step: raise the log-probability of these decisions by advantage."""
-        for decision, _ in decisions:
-            self._ensure(decision)
         log_prob, entropy = self._policy.sequence(
             [d.key for d, _ in decisions], [i for _, i in decisions]
         )
@@ -280,6 +330,8 @@ class ControllerSampler(BaseSampler):
             logits, state = self._policy.step(rollout.state, decision.key)
             # the softmax in numpy: a dozen tiny torch ops per suggest cost more than the step
             z = logits.numpy().astype(np.float64)
+            if trial.number < self._warmup:  # start-up trials: uniform, learned off-policy
+                z = np.zeros_like(z)
             log_p = z - z.max()
             log_p -= np.log(np.exp(log_p).sum())
             probs = np.exp(log_p)
@@ -288,6 +340,7 @@ class ControllerSampler(BaseSampler):
             rollout.state = self._policy.feed(state, decision.key, index)
             rollout.names.append(param_name)
             rollout.log_prob += float(log_p[index])
+            rollout.log_probs.append(float(log_p[index]))
             rollout.entropy += float(-(probs * log_p).sum())
             return decision.value(index, rng)
 
@@ -304,5 +357,6 @@ class ControllerSampler(BaseSampler):
                     reward=self._rewards.score(state, values, trial.constraints, study.directions),
                     baseline=self.baseline,
                     learned_from=self._learned,
+                    log_probs=rollout.log_probs,
                 ).write(study, trial)
         self._inner.after_trial(study, trial, state, values)
