@@ -6,7 +6,7 @@ widths have a fixed random preference per block, and a log-scaled learning rate 
 best at 3e-3. The optimum is found exactly by dynamic programming over the chain, so we
 report regret (optimum - value; 0 is perfect).
 
-    python benchmarks/controller_synthetic.py [--trials 300] [--seeds 5]
+    python benchmarks/controller_synthetic.py [--trials 300] [--seeds 5] [--only tpe ...]
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ def samplers(seed: int):
         "tpe": optuna.samplers.TPESampler(seed=seed),
         "controller": nas.ControllerSampler(seed=seed),
         "controller+tpe": nas.ControllerSampler(seed=seed, numeric="inner"),
+        "controller-ppo": nas.ControllerSampler(seed=seed, learning="ppo"),
+        "controller-pqt": nas.ControllerSampler(seed=seed, learning="pqt"),
     }
 
 
@@ -69,9 +71,11 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=300)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--only", nargs="*", help="sampler names to run")
+    parser.add_argument("--problem", type=int, default=1234,
+                        help="seed of the problem's tables (tune on another than you report)")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    objective, optimum = make_problem()
+    objective, optimum = make_problem(args.problem)
     results: dict[str, list[tuple[float, float, float]]] = {}
     for seed in range(args.seeds):
         for name, sampler in samplers(seed).items():

@@ -87,6 +87,12 @@ OPTION_RANGES: dict[str, Range] = {
     "inner_window": Range(1, integer=True, nullable=True),
     "failure_reward": Range(),
     "infeasible_reward": Range(),
+    "warmup": Range(0, integer=True, nullable=True),
+    "replay": POSITIVE_COUNT,
+    "ppo_epochs": POSITIVE_COUNT,
+    "clip": POSITIVE,
+    "entropy_start": Range(0),
+    "anneal": POSITIVE_COUNT,
 }
 AUTO = ("auto",)  # e.g. max_resource: auto
 

@@ -76,6 +76,7 @@ class TrainResult:
     passes_per_epoch: int = 1  # passes over the training data per epoch (see min_steps)
     steps_per_epoch: int = 0  # optimizer steps per epoch
     threads: int = 1  # CPU intra-op threads it trained with
+    closed_form: bool = False  # fixed features, output layer solved (no gradient steps)
 
     @property
     def best_passes(self) -> int:
@@ -261,6 +262,7 @@ def _solve(
         batch_size=data.batch_size,
         passes_per_epoch=1,
         steps_per_epoch=0,
+        closed_form=True,
     )
     return result, model
 

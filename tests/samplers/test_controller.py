@@ -107,7 +107,6 @@ def test_start_up_trials_are_uniform_and_recorded_as_such(learning):
 
 
 def test_a_batch_of_sequences_equals_each_sequence_alone():
-    import torch
 
     from nas.samplers._controller._policy import Policy
 

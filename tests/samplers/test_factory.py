@@ -27,3 +27,17 @@ def test_every_registered_sampler_drives_the_space_and_honours_the_seed(name):
     first = params(0)
     assert first == params(0)  # same seed, same proposals
     assert all(space.from_params(p).train.lr == p["lr"] for p in first)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"learning": "bogus"}, "learning must be one of ppo, pqt, reinforce, got 'bogus'"),
+        ({"learning": "ppo", "replay": 0}, r"sampler.options.replay: expected an integer >= 1"),
+    ],
+)
+def test_controller_learning_options_are_checked_in_one_line(options, message):
+    from nas.base import RecipeError
+
+    with pytest.raises(RecipeError, match=message):
+        make_sampler("controller", options, SamplerContext(0, 1))

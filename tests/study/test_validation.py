@@ -226,3 +226,30 @@ def test_a_trial_whose_time_runs_out_between_folds_is_pruned_not_averaged(make_r
     (trial,) = prepare_search(recipe).study.trials
     assert trial.state == State.PRUNED
     assert trial.user_attrs["fail_reason"].startswith("trial_timeout: stopped in fold 1 of 3")
+
+
+def test_a_closed_form_trial_is_never_pruned_between_folds(monkeypatch):
+    """Stopping a rocket trial saves seconds and costs its estimate: it runs every fold,
+    where a trained network the pruner wants stopped ends after its first."""
+    from nas.arch import Architecture, Block, Stage
+    from nas.blocks import ConvConfig, RocketConfig
+    from nas.study import _folds
+    from nas.training import TrainOptions, build_seeded
+
+    monkeypatch.setattr(_folds, "should_prune", lambda trial: True)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(24, 1, 30)).astype(np.float32)
+    y = (np.arange(24) % 2).astype(np.int64)
+    data = make_dataset("d", x, y, x[:4], y[:4])
+    options = TrainOptions(seed=0, epochs=1, progress=False)
+    rocket = Architecture(stages=(Stage("s", (Block("rocket", RocketConfig(features=168)),)),))
+    conv = Architecture(stages=(Stage("s", (Block("conv", ConvConfig(4, kernel=3)),)),))
+    study = optuna.create_study(direction="maximize")
+    trial = study.ask()
+    mean, _ = _folds.cross_validate(trial, rocket, data, build_seeded(rocket, data, 0), options,
+                                    3, [], "val_acc")  # fmt: skip
+    assert len(TrialRecord.read(study.trials[0]).folds) == 3 and mean.closed_form
+    other = study.ask()
+    with pytest.raises(optuna.TrialPruned, match="after fold 1 of 3"):
+        _folds.cross_validate(other, conv, data, build_seeded(conv, data, 0), options, 3, [],
+                              "val_acc")  # fmt: skip

@@ -75,14 +75,16 @@ class ReplayLearner:
         entropy_weight: float,
     ) -> None:
         """Priority-queue training (Abolafia et al. 2018): keep the ``size`` best trials
-        so far and take ``epochs`` steps raising their likelihood."""
+        so far (of those better than the median) and take ``epochs`` steps raising their
+        likelihood."""
         if experience.keys and experience.state == TrialState.COMPLETE:
             self.replay.append(experience)
-            ranked = sorted(
-                self.replay,
-                key=lambda e: -rewards.score(e.state, e.values, e.constraints, directions),
-            )
-            self.replay = deque(ranked[: self.config.size], maxlen=self.config.size)
+        # the best trials so far, and only those better than most (a queue padded with
+        # poor trials would teach the policy to repeat them)
+        scored = [(rewards.score(e.state, e.values, e.constraints, directions), e)
+                  for e in self.replay]  # fmt: skip
+        ranked = sorted((pair for pair in scored if pair[0] > 0), key=lambda pair: -pair[0])
+        self.replay = deque([e for _, e in ranked[: self.config.size]], maxlen=self.config.size)
         if not self.replay:
             return
         sequences = [(e.keys, e.indices) for e in self.replay]

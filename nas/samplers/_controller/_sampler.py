@@ -52,7 +52,9 @@ from nas.samplers._controller._replay import Experience, ReplayConfig, ReplayLea
 from nas.samplers._controller._reward import RankReward
 
 LEARNING = ("ppo", "pqt", "reinforce")
-WARMUP = 10  # uniform start-up trials of the ppo learner
+WARMUP = 10  # uniform start-up trials of the ppo and pqt learners
+# (replay size, steps per trial): ppo replays recent trials; pqt imitates the best few
+REPLAY_DEFAULTS = {"ppo": (64, 4), "pqt": (10, 1)}
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
@@ -104,9 +106,10 @@ class ControllerSampler(BaseSampler):
         learning: ``"ppo"`` (clipped steps over a replay) or ``"reinforce"`` (one step).
         warmup: trials drawn uniformly before the policy samples (None: 10 with ppo, 0
             with reinforce); learned from off-policy.
-        replay, ppo_epochs, clip, entropy_start, anneal: the ppo learner's replay size,
-            steps per trial, ratio clip, and entropy bonus decaying from ``entropy_start``
-            to ``entropy_weight`` over ``anneal`` trials (see ``ReplayConfig``).
+        replay, ppo_epochs, clip, entropy_start, anneal: the replay size (ppo: the last
+            64 trials; pqt: the best 10), steps per trial (ppo 4, pqt 1), ppo's ratio clip,
+            and the entropy bonus decaying from ``entropy_start`` to ``entropy_weight``
+            over ``anneal`` trials (see ``ReplayConfig``).
     """
 
     def __init__(
@@ -128,8 +131,8 @@ class ControllerSampler(BaseSampler):
         objective_weights: Sequence[float] | None = None,
         learning: str = "reinforce",
         warmup: int | None = None,
-        replay: int = 64,
-        ppo_epochs: int = 4,
+        replay: int | None = None,
+        ppo_epochs: int | None = None,
         clip: float = 0.2,
         entropy_start: float = 0.05,
         anneal: int = 50,
@@ -153,7 +156,10 @@ class ControllerSampler(BaseSampler):
         self._reward_args = (failure_reward, infeasible_reward, objective_weights)
         self._learning = learning
         self._warmup = (0 if learning == "reinforce" else WARMUP) if warmup is None else warmup
-        self._replay_config = ReplayConfig(replay, ppo_epochs, clip, entropy_start, anneal)
+        size, epochs = REPLAY_DEFAULTS.get(learning, (1, 1))
+        self._replay_config = ReplayConfig(
+            replay or size, ppo_epochs or epochs, clip, entropy_start, anneal
+        )
         self._lock = threading.RLock()
         self._rollouts: dict[int, _Rollout] = {}
         self._reset()
