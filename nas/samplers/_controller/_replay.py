@@ -19,15 +19,18 @@ a resumed study and every worker build the same policy.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
 from optuna.study import StudyDirection
 from optuna.trial import TrialState
+from torch import Tensor
 
 from nas.samplers._controller._policy import Policy
 from nas.samplers._controller._reward import RankReward
+
+Loss = Callable[[Tensor, Tensor, Tensor], Tensor]  # (log_prob, valid, count) -> loss
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,16 @@ class ReplayConfig:
 
 
 class ReplayLearner:
-    """Keeps the replay and takes the clipped steps; the sampler owns policy and optimizer."""
+    """Keeps the replay and takes the steps, on the sampler's policy and optimizer."""
 
-    def __init__(self, config: ReplayConfig) -> None:
-        self.config = config
+    def __init__(
+        self,
+        config: ReplayConfig,
+        policy: Policy,
+        optimizer: torch.optim.Optimizer,
+        rewards: RankReward,
+    ) -> None:
+        self.config, self.policy, self.optimizer, self.rewards = config, policy, optimizer, rewards
         self.replay: deque[Experience] = deque(maxlen=config.size)
 
     def entropy_weight(self, learned: int, final: float) -> float:
@@ -65,14 +74,23 @@ class ReplayLearner:
         left = max(0.0, 1.0 - learned / max(1, self.config.anneal))
         return final + (self.config.entropy_start - final) * left
 
+    def _score(self, e: Experience, directions: Sequence[StudyDirection]) -> float:
+        return self.rewards.score(e.state, e.values, e.constraints, directions)
+
+    def _steps(self, loss: Loss, entropy_weight: float) -> None:
+        """``epochs`` steps on ``loss(log_prob, valid, ...)`` minus the entropy bonus, each
+        over the whole replay in one batched pass of the policy."""
+        sequences = [(e.keys, e.indices) for e in self.replay]
+        for _ in range(self.config.epochs):
+            log_prob, entropy, valid = self.policy.sequences(sequences)
+            count = valid.sum()
+            total = loss(log_prob, valid, count) - entropy_weight * entropy.sum() / count
+            self.optimizer.zero_grad()
+            total.backward()
+            self.optimizer.step()
+
     def imitate(
-        self,
-        experience: Experience,
-        policy: Policy,
-        optimizer: torch.optim.Optimizer,
-        rewards: RankReward,
-        directions: Sequence[StudyDirection],
-        entropy_weight: float,
+        self, experience: Experience, directions: Sequence[StudyDirection], entropy_weight: float
     ) -> None:
         """Priority-queue training (Abolafia et al. 2018): keep the ``size`` best trials
         so far (of those better than the median) and take ``epochs`` steps raising their
@@ -81,57 +99,35 @@ class ReplayLearner:
             self.replay.append(experience)
         # the best trials so far, and only those better than most (a queue padded with
         # poor trials would teach the policy to repeat them)
-        scored = [(rewards.score(e.state, e.values, e.constraints, directions), e)
-                  for e in self.replay]  # fmt: skip
+        scored = [(self._score(e, directions), e) for e in self.replay]
         ranked = sorted((pair for pair in scored if pair[0] > 0), key=lambda pair: -pair[0])
         self.replay = deque([e for _, e in ranked[: self.config.size]], maxlen=self.config.size)
-        if not self.replay:
-            return
-        sequences = [(e.keys, e.indices) for e in self.replay]
-        for _ in range(self.config.epochs):
-            log_prob, entropy, valid = policy.sequences(sequences)
-            count = valid.sum()
-            loss = -log_prob.sum() / count - entropy_weight * entropy.sum() / count
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+        if self.replay:
+            self._steps(lambda log_prob, valid, count: -log_prob.sum() / count, entropy_weight)
 
     def learn(
-        self,
-        experience: Experience,
-        policy: Policy,
-        optimizer: torch.optim.Optimizer,
-        rewards: RankReward,
-        directions: Sequence[StudyDirection],
-        entropy_weight: float,
+        self, experience: Experience, directions: Sequence[StudyDirection], entropy_weight: float
     ) -> None:
         """Add ``experience`` and take the clipped steps over the replay."""
         if experience.keys:
             self.replay.append(experience)
         if not self.replay:
             return
-        batch = list(self.replay)
-        scores = torch.tensor(
-            [rewards.score(e.state, e.values, e.constraints, directions) for e in batch],
-            dtype=torch.float32,
-        )
+        scores = torch.tensor([self._score(e, directions) for e in self.replay])
         advantage = scores - scores.mean()
-        if len(batch) > 1:
+        if len(scores) > 1:
             advantage = advantage / (scores.std() + 1e-6)
-        steps = max(len(e.keys) for e in batch)
-        behaviour = torch.zeros(steps, len(batch))
-        for b, e in enumerate(batch):
+        steps = max(len(e.keys) for e in self.replay)
+        behaviour = torch.zeros(steps, len(self.replay))
+        for b, e in enumerate(self.replay):
             behaviour[: len(e.behaviour), b] = torch.tensor(e.behaviour)
-        sequences = [(e.keys, e.indices) for e in batch]
         clip = self.config.clip
-        for _ in range(self.config.epochs):
-            log_prob, entropy, valid = policy.sequences(sequences)
+
+        def clipped(log_prob: Tensor, valid: Tensor, count: Tensor) -> Tensor:
             ratio = torch.exp((log_prob - behaviour).clamp(max=20.0))
             surrogate = torch.minimum(
                 ratio * advantage, ratio.clamp(1.0 - clip, 1.0 + clip) * advantage
             )
-            count = valid.sum()
-            loss = -(surrogate * valid).sum() / count - entropy_weight * entropy.sum() / count
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            return -(surrogate * valid).sum() / count
+
+        self._steps(clipped, entropy_weight)

@@ -171,7 +171,9 @@ class ControllerSampler(BaseSampler):
         # one parameter group, one fused kernel: a step touches ~100 small tensors
         self._optimizer = torch.optim.Adam(self._policy.parameters(), lr=self._lr, fused=True)
         self._rewards = RankReward(*self._reward_args)
-        self._learner = ReplayLearner(self._replay_config)
+        self._learner = ReplayLearner(
+            self._replay_config, self._policy, self._optimizer, self._rewards
+        )
         self.baseline = 0.0
         self._learned = 0  # trials [0, _learned) have been learned from
         self._study_id: int | None = None
@@ -234,14 +236,8 @@ class ControllerSampler(BaseSampler):
         with torch.enable_grad():  # callers may hold no_grad
             if self._learning in ("ppo", "pqt"):
                 learn = self._learner.learn if self._learning == "ppo" else self._learner.imitate
-                learn(
-                    self._experience(trial, decisions),
-                    self._policy,
-                    self._optimizer,
-                    self._rewards,
-                    study.directions,
-                    self._learner.entropy_weight(self._learned, self._entropy_weight),
-                )
+                entropy = self._learner.entropy_weight(self._learned, self._entropy_weight)
+                learn(self._experience(trial, decisions), study.directions, entropy)
             if self._learning != "ppo" and decisions:
                 self._reinforce(decisions, advantage)
 
