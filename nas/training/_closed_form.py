@@ -23,7 +23,6 @@ from nas.training._data import EVAL_BATCH_SIZE
 
 ALPHAS = tuple(float(a) for a in torch.logspace(-3, 3, 10))  # scikit-learn's ridge CV grid
 OUTPUT = "output"
-_AFTER_OUTPUT = ("output", "output_scale")
 
 
 @dataclass(frozen=True)
@@ -40,12 +39,23 @@ class RidgeFit:
         )
 
 
-def _feature_layers(model: nn.Module) -> list[nn.Module]:
+def _split(model: nn.Module) -> tuple[list[nn.Module], list[nn.Module]]:
+    """The layers before ``output`` and those from it on (none: not a built network)."""
     layers = getattr(model, "layers", None)
     if not isinstance(layers, nn.ModuleDict) or OUTPUT not in layers:
-        return []
-    names = list(layers)
-    return [layers[n] for n in names[: names.index(OUTPUT)]]
+        return [], []
+    modules = list(layers.values())
+    cut = list(layers).index(OUTPUT)
+    return modules[:cut], modules[cut:]
+
+
+def _feature_layers(model: nn.Module) -> list[nn.Module]:
+    return _split(model)[0]
+
+
+def fits_to_data(model: nn.Module) -> bool:
+    """A layer before ``output`` fits itself to training data (``init_from_data``)."""
+    return any(hasattr(m, "init_from_data") for m in _feature_layers(model))
 
 
 def init_from_data(model: nn.Module, x: torch.Tensor) -> None:
@@ -56,10 +66,11 @@ def init_from_data(model: nn.Module, x: torch.Tensor) -> None:
     if not fitted:
         return
     with torch.no_grad():
-        for module in layers[: fitted[-1] + 1]:
+        for module in layers[: fitted[-1]]:  # inputs of the last fitted layer, no further
             if hasattr(module, "init_from_data"):
                 module.init_from_data(x)
             x = _apply(module, x)
+        layers[fitted[-1]].init_from_data(x)
 
 
 def has_fixed_features(model: nn.Module) -> bool:
@@ -68,7 +79,7 @@ def has_fixed_features(model: nn.Module) -> bool:
     output = model.layers[OUTPUT] if layers else None
     return (
         isinstance(output, nn.Linear)
-        and any(hasattr(m, "init_from_data") for m in layers)
+        and fits_to_data(model)
         and not any(p.requires_grad for m in layers for p in m.parameters())
     )
 
@@ -119,12 +130,18 @@ def solve_ridge(
     return coef, bias, RidgeFit(float(ridge.alpha_), -float(ridge.best_score_))
 
 
-def fit_output(model: nn.Module, x: torch.Tensor, y: torch.Tensor, task: str) -> RidgeFit:
-    """Solve ``model``'s output layer by ridge regression on ``(x, y)``, in place."""
+def fit_output(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, task: str
+) -> tuple[RidgeFit, torch.Tensor]:
+    """Solve ``model``'s output layer by ridge regression on ``(x, y)``, in place; returns
+    the fit and the model's outputs for ``x`` (from the features already computed)."""
     output: nn.Linear = model.layers[OUTPUT]
     targets = _targets(model, y, task, output.out_features)
-    weight, bias, fit = solve_ridge(features(model, x), targets)
+    f = features(model, x)
+    weight, bias, fit = solve_ridge(f, targets)
     with torch.no_grad():
         output.weight.copy_(weight.to(output.weight.dtype))
         output.bias.copy_(bias.to(output.bias.dtype))
-    return fit
+        for module in _split(model)[1]:
+            f = module(f)
+    return fit, f

@@ -27,8 +27,13 @@ from nas.config import VAL_LOSS, RunLength, primary_metric
 from nas.data import Dataset
 from nas.training._budget import plan_budget
 from nas.training._callbacks import BestWeights
-from nas.training._closed_form import fit_output, has_fixed_features, init_from_data
-from nas.training._data import EVAL_BATCH_SIZE, TensorDataModule
+from nas.training._closed_form import (
+    fit_output,
+    fits_to_data,
+    has_fixed_features,
+    init_from_data,
+)
+from nas.training._data import TensorDataModule
 from nas.training._metrics import EPOCH_TIME, TRAIN_LOSS, compute_metrics, evaluate
 from nas.training._module import ArchitectureModule
 from nas.training._progress import ConsoleProgress, EpochProgress
@@ -181,7 +186,8 @@ def _train(
     data = TensorDataModule(
         dataset, config.batch_size, device, options.seed, passes=budget.passes_per_round
     )
-    init_from_data(model, data.tensors("train")[0])
+    if fits_to_data(model):
+        init_from_data(model, data.tensors("train")[0])
     if has_fixed_features(model):
         return _solve(model, dataset, data, options, device, evaluate_test)
     objective = primary_metric(dataset.task)
@@ -237,9 +243,9 @@ def _solve(
     """Train a model with fixed features: its output layer in closed form, no epochs."""
     start = time.perf_counter()
     x, y = data.tensors("train")
-    fit = fit_output(model, x, y, dataset.task)
-    train_loss = evaluate(model, x, y, dataset.task)["loss"]
-    val = {k: float(v) for k, v in compute_metrics(dataset.task, *_predict(model, data)).items()}
+    fit, outputs = fit_output(model, x, y, dataset.task)
+    train_loss = float(compute_metrics(dataset.task, outputs, y)[VAL_LOSS])
+    val = {f"val_{k}": v for k, v in evaluate(model, *data.tensors("val"), dataset.task).items()}
     seconds = time.perf_counter() - start
     objective = primary_metric(dataset.task)
     test = evaluate(model, *data.tensors("test"), dataset.task) if evaluate_test else None
@@ -265,15 +271,6 @@ def _solve(
         closed_form=True,
     )
     return result, model
-
-
-def _predict(model: NASNet, data: TensorDataModule) -> tuple[torch.Tensor, torch.Tensor]:
-    x, y = data.tensors("val")
-    model.eval()
-    with torch.no_grad():
-        outputs = torch.cat([model(part) for part in x.split(EVAL_BATCH_SIZE)])
-    model.train()
-    return outputs, y
 
 
 def _trainer(

@@ -85,3 +85,25 @@ def write_image_folder(root: Path, classes: Sequence[str], per_class: int = 6, s
             pixels[k % size[1]] = 250
             Image.fromarray(pixels, mode="L").save(folder / f"{i}.png")
     return root
+
+
+def cv_search(root: Path, name: str, space: str, length: int, folds: int = 3):
+    """A one-trial ``folds``-fold search of ``space`` (YAML text) on separable ``.ts``
+    series of ``length`` (30 train, 10 test) under ``root``; returns (store URL, study)."""
+    import yaml
+
+    from nas.study import load_recipe, prepare_search, run_search
+
+    (root / "space.yaml").write_text(space)
+    series, labels = separable_series(30, length=length)
+    write_ts(root / "toy_TRAIN.ts", series, labels)
+    test, test_labels = separable_series(10, length=length, seed=1)
+    write_ts(root / "toy_TEST.ts", test, test_labels)
+    store = f"sqlite:///{root / f'{name}.db'}"
+    recipe = {"study": name, "space": "space.yaml", "data": "toy_TRAIN.ts",
+              "validation": {"folds": folds}, "n_trials": 1, "pruner": "none",
+              "storage": store}  # fmt: skip
+    (root / "recipe.yaml").write_text(yaml.safe_dump(recipe))
+    prepared = prepare_search(load_recipe(root / "recipe.yaml"))
+    run_search(prepared.recipe, prepared=prepared)
+    return store, prepared.study

@@ -10,11 +10,10 @@ import sys
 import numpy as np
 import pytest
 import torch
-import yaml
 
 from nas.export import ExportRequest, export_trial, load
-from nas.study import TrialRecord, load_recipe, prepare_search, run_search
-from tests.data.formats import separable_series, write_ts
+from nas.study import TrialRecord
+from tests.data.formats import cv_search
 
 LENGTH = 24
 
@@ -22,23 +21,14 @@ LENGTH = 24
 @pytest.fixture(scope="module")
 def rocket_study(tmp_path_factory):
     root = tmp_path_factory.mktemp("rocket")
-    (root / "space.yaml").write_text(
+    space = (
         "stages:\n  - name: stem\n    n_blocks: 1\n"
         "    blocks: {rocket: {features: 840}}\n"
         "  - name: feature\n    n_blocks: 1\n    blocks: {conv: {channels: 4}}\n"
         "training: {lr: [0.01, 0.02], epochs: 3}\n"
     )
-    series, labels = separable_series(30, length=LENGTH)
-    write_ts(root / "toy_TRAIN.ts", series, labels)
-    test, test_labels = separable_series(10, length=LENGTH, seed=1)
-    write_ts(root / "toy_TEST.ts", test, test_labels)
-    recipe = {"study": "rk", "space": "space.yaml", "data": "toy_TRAIN.ts",
-              "validation": {"folds": 3}, "n_trials": 1, "pruner": "none",
-              "storage": f"sqlite:///{root / 'rk.db'}"}  # fmt: skip
-    (root / "recipe.yaml").write_text(yaml.safe_dump(recipe))
-    prepared = prepare_search(load_recipe(root / "recipe.yaml"))
-    run_search(prepared.recipe, prepared=prepared)
-    return root, f"sqlite:///{root / 'rk.db'}", prepared.study
+    store, study = cv_search(root, "rk", space, length=LENGTH)
+    return root, store, study
 
 
 def test_the_trial_is_rocket_alone_solved_in_closed_form(rocket_study):

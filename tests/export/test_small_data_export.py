@@ -10,7 +10,6 @@ import sys
 import numpy as np
 import pytest
 import torch
-import yaml
 
 from nas import ExportError
 from nas.export import (
@@ -20,30 +19,21 @@ from nas.export import (
     load,
     retrain_passes,
 )
-from nas.study import TrialRecord, load_recipe, prepare_search, run_search
-from tests.data.formats import separable_series, write_ts
+from nas.study import TrialRecord
+from tests.data.formats import cv_search
 
 
 @pytest.fixture(scope="module")
 def cv_study(tmp_path_factory):
     root = tmp_path_factory.mktemp("cv")
-    (root / "space.yaml").write_text(
+    space = (
         "stages:\n  - name: feature\n    n_blocks: 1\n"
         "    blocks: {conv: {channels: 4, kernel: 3, normalization: batch}}\n"
         "readout: global_avg\n"
         "training: {lr: 0.02, batch_size: 8, epochs: 6, min_steps: 40, patience: 3}\n"
     )
-    series, labels = separable_series(30, length=12)
-    write_ts(root / "toy_TRAIN.ts", series, labels)
-    test, test_labels = separable_series(10, length=12, seed=1)
-    write_ts(root / "toy_TEST.ts", test, test_labels)
-    recipe = {"study": "cv", "space": "space.yaml", "data": "toy_TRAIN.ts",
-              "validation": {"folds": 3}, "n_trials": 1, "pruner": "none",
-              "storage": f"sqlite:///{root / 'cv.db'}"}  # fmt: skip
-    (root / "recipe.yaml").write_text(yaml.safe_dump(recipe))
-    prepared = prepare_search(load_recipe(root / "recipe.yaml"))
-    run_search(prepared.recipe, prepared=prepared)
-    return root, f"sqlite:///{root / 'cv.db'}", prepared.study
+    store, study = cv_search(root, "cv", space, length=12)
+    return root, store, study
 
 
 def test_ensemble_export_is_verified_in_every_format_and_reloads(cv_study):
