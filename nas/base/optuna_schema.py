@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ class TrialRow:
     values: tuple[float, ...] | None  # COMPLETE trials only
     seconds: float | None  # None while running
     feasible: bool  # every constraint <= 0 (no constraints: feasible)
-    attr: Any = None  # the user attribute asked for, parsed from JSON (None: absent)
+    attrs: dict[str, Any] = field(default_factory=dict)  # user attributes asked for, parsed
 
 
 @dataclass(frozen=True)
@@ -129,8 +129,9 @@ class Reader:
             for study_id, name in names
         ]
 
-    def trials(self, study_id: int, user_attr: str | None = None) -> list[TrialRow]:
-        """Every trial of the study in number order, with the ``user_attr`` (parsed)."""
+    def trials(self, study_id: int, user_attrs: Sequence[str] = ()) -> list[TrialRow]:
+        """Every trial of the study in number order, with those of ``user_attrs`` it has
+        (parsed from JSON)."""
         trials = self.rows(
             "SELECT trial_id, number, state, datetime_start, datetime_complete FROM trials "
             "WHERE study_id = ? ORDER BY number",
@@ -151,11 +152,10 @@ class Reader:
             )
             if any(c > 0 for c in json.loads(value))
         }
-        attrs = (
-            dict(self._trial_attrs("trial_user_attributes", study_id, user_attr))
-            if user_attr is not None
-            else {}
-        )
+        attrs: dict[int, dict[str, Any]] = {}
+        for key in user_attrs:
+            for trial_id, value in self._trial_attrs("trial_user_attributes", study_id, key):
+                attrs.setdefault(trial_id, {})[key] = json.loads(value)
         # a failed trial's worker may have died long before the failure was noticed: its
         # time ends at its last heartbeat, not when another worker found it stale
         beats = self.rows(
@@ -177,7 +177,7 @@ class Reader:
                 ),
                 seconds=_seconds(start, _earlier(complete, last_beat.get(trial_id))),
                 feasible=trial_id not in infeasible,
-                attr=json.loads(attrs[trial_id]) if trial_id in attrs else None,
+                attrs=attrs.get(trial_id, {}),
             )
             for trial_id, number, state, start, complete in trials
         ]

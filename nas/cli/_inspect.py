@@ -122,8 +122,8 @@ def best(
     study_record = StudyRecord.read(selected)  # type: ignore[arg-type]
     if study_record.validation:
         console.print(f"validation: {study_record.validation}", highlight=False)
-    if found.tie:
-        console.print(found.tie, highlight=False)
+    if found.choice:
+        console.print(found.choice, highlight=False)
     if study_record.validation_warning:
         console.print(f"[yellow]warning:[/] {study_record.validation_warning}", highlight=False)
     try:

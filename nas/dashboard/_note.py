@@ -57,19 +57,21 @@ def trial_note(
 
 def study_note(
     best: tuple[int, str] | None,
-    tie: str | None,
+    choice: str | None,
     validation: str | None,
     warning: str | None,
 ) -> str:
     """The study's note: which trial is best (as ``nas best`` ranks them: ties on the
-    objective go to the lower validation loss), how trials are validated, and any warning.
+    objective go to the lower validation loss, cross-validated trials within one standard
+    error of the best to the fewest parameters), how that choice was made when it was one,
+    how trials are validated, and any warning.
 
     ``best`` is ``(trial number, "val_acc 0.95 ± 0.02, val_loss 0.13")`` or None.
     """
     lines = ["### Best trial (as `nas best` and `nas export --best` choose it)", ""]
     lines.append(f"**#{best[0]}**: {best[1]}" if best else "No complete feasible trial yet.")
-    if tie:
-        lines += ["", tie + " (Optuna's own 'best trial' is the first of them)."]
+    if choice:
+        lines += ["", choice + " (Optuna's own 'best trial' is the first with the best value)."]
     if validation:
         lines += ["", f"**Validation:** {validation}"]
     if warning:

@@ -49,7 +49,7 @@ __getattr__, __dir__ = lazy_exports(
             "nas.study._status",
         ),
         **dict.fromkeys(("TrialObjective", "TrialSettings"), "nas.study._objective"),
-        **dict.fromkeys(("best_trial", "tie_note"), "nas.study._best"),
+        **dict.fromkeys(("best_trial", "choice_note"), "nas.study._best"),
         **dict.fromkeys(
             ("ValidationPlan", "plan_validation", "validation_warning"), "nas.study._validation"
         ),
@@ -111,6 +111,7 @@ __all__ = [
     "check_override",
     "check_storage_for",
     "check_store",
+    "choice_note",
     "default_artifact_dir",
     "default_storage",
     "finished_states",
@@ -136,7 +137,6 @@ __all__ = [
     "select_study",
     "sqlite_file",
     "study_statuses",
-    "tie_note",
     "trial_json",
     "unnamed_worker",
     "validation_warning",

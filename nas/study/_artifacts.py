@@ -30,7 +30,7 @@ _log = logging.getLogger("nas.study")
 def best_trial_note(study: optuna.Study) -> str:
     """The dashboard's study note: the best trial as ``nas best`` ranks it."""
     from nas.dashboard import study_note
-    from nas.study._best import best_trial, tie_note
+    from nas.study._best import best_trial, choice_note
     from nas.study._record import StudyRecord
 
     record = StudyRecord.read(study)
@@ -43,8 +43,8 @@ def best_trial_note(study: optuna.Study) -> str:
             f"{k} {v:.4g}" + (f" ± {sd[k]:.2g}" if k in sd else "")
             for k, v in trial_record.metrics.items()
         ) + (f" — {trial_record.summary}" if trial_record.summary else ""))  # fmt: skip
-    tie = tie_note(study, best) if best is not None else None
-    return study_note(summary, tie, record.validation, record.validation_warning)
+    choice = choice_note(study, best) if best is not None else None
+    return study_note(summary, choice, record.validation, record.validation_warning)
 
 
 def artifact_dir_of(recipe: StudyRecipe, storage_url: str) -> Path:

@@ -1,16 +1,23 @@
-"""Which trial is best: the objective first, then the validation loss.
+"""Which trial is best: the objective, its standard error over folds, then the loss.
 
 On small data many trials reach the same validation accuracy (1.0 on 13 series); Optuna's
 ``study.best_trial`` then returns the first of them, whichever got lucky first. Here a
 tie on the objective goes to the lower validation loss (a model that is right *and*
-confident), then to the earlier trial. ``nas best``, ``nas export`` and the dashboard's
-study note all choose through :func:`best_trial`.
+confident), then to the earlier trial.
+
+Cross-validated trials carry the spread of their folds, and the best fold mean of many
+trials is biased upwards (the winner is partly the luckiest). There the one-standard-error
+rule (Breiman et al. 1984; Hastie, Tibshirani & Friedman, *Elements of Statistical
+Learning*, 7.10) applies: of the trials whose mean is within one standard error of the
+best, the one with the fewest trainable parameters is chosen; differences smaller than
+the noise of the estimate do not buy complexity. ``nas best``, ``nas export`` and the
+dashboard's study note all choose through :func:`rank`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +27,9 @@ from nas.study._record import TrialRecord
 if TYPE_CHECKING:
     import optuna
 
+# the user attributes a Candidate is made of (TrialRecord fields)
+RANKING_ATTRS = ("metrics", "metrics_sd", "folds", "n_params")
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -27,17 +37,65 @@ class Candidate:
 
     number: int
     value: float
-    loss: float  # validation loss (inf when unknown)
+    loss: float = math.inf  # validation loss (inf when unknown)
+    se: float = 0.0  # standard error of the value over folds (0: one validation split)
+    params: float = math.inf  # trainable parameters (inf when unknown)
+
+    @classmethod
+    def of(cls, number: int, value: float, attrs: Mapping[str, Any], metric: str) -> Candidate:
+        """The candidate a trial's stored user attributes (``RANKING_ATTRS``) describe."""
+        sd = attrs.get("metrics_sd") or {}
+        folds = len(attrs.get("folds") or ())
+        spread = sd.get(metric) if isinstance(sd, dict) else None
+        se = (
+            float(spread) / math.sqrt(folds - 1)  # pstdev over K folds -> SE of the mean
+            if folds > 1 and isinstance(spread, int | float) and math.isfinite(spread)
+            else 0.0
+        )
+        params = attrs.get("n_params")
+        return cls(
+            number, value, loss_of(attrs.get("metrics")), se,
+            float(params) if isinstance(params, int | float) else math.inf,
+        )  # fmt: skip
 
 
-def rank(candidates: Sequence[Candidate], maximize: bool) -> Candidate | None:
-    """The best candidate: objective first, then the lower loss, then the earlier trial."""
-    sign = 1.0 if maximize else -1.0
+def _top(candidates: Sequence[Candidate], sign: float) -> Candidate | None:
     return max(candidates, key=lambda c: (sign * c.value, -c.loss, -c.number), default=None)
 
 
-def tie_text(candidates: Sequence[Candidate], best: Candidate, metric: str) -> str | None:
-    """``"5 trials tie at val_acc 1; #7 has the lowest val_loss (0.031)"`` (None: no tie)."""
+def _within_one_se(candidates: Sequence[Candidate], top: Candidate, sign: float) -> list[Candidate]:
+    return [c for c in candidates if sign * c.value >= sign * top.value - top.se]
+
+
+def rank(candidates: Sequence[Candidate], maximize: bool) -> Candidate | None:
+    """The best candidate. Without a standard error (one validation split): the best
+    objective, then the lower loss, then the earlier trial. With one (cross-validation):
+    the fewest parameters among those within one standard error of that trial, then the
+    better objective, the lower loss, the earlier trial."""
+    sign = 1.0 if maximize else -1.0
+    top = _top(candidates, sign)
+    if top is None or not top.se > 0:
+        return top
+    band = _within_one_se(candidates, top, sign)
+    return min(band, key=lambda c: (c.params, -sign * c.value, c.loss, c.number))
+
+
+def choice_text(
+    candidates: Sequence[Candidate], best: Candidate, metric: str, maximize: bool
+) -> str | None:
+    """How ``best`` was chosen when it was a choice (None: it is simply the best), e.g.
+    ``"5 trials tie at val_acc 1; #7 has the lowest val_loss (0.031)"`` or ``"#4 has the
+    fewest parameters (12,010) of 3 trials within one standard error (0.021) of the best
+    val_acc 0.77 (#9)"``."""
+    sign = 1.0 if maximize else -1.0
+    top = _top(candidates, sign)
+    if top is not None and top.number != best.number:
+        band = _within_one_se(candidates, top, sign)
+        return (
+            f"#{best.number} has the fewest parameters ({best.params:,.0f}) of {len(band)} "
+            f"trials within one standard error ({top.se:.2g}) of the best {metric} "
+            f"{top.value:.4g} (#{top.number})"
+        )
     tied = [c for c in candidates if c.value == best.value and c.number != best.number]
     if not tied:
         return None
@@ -64,8 +122,14 @@ def candidates(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     return [t for t in trials if _feasible(t) and t.value is not None and math.isfinite(t.value)]
 
 
-def _candidate(trial: optuna.trial.FrozenTrial) -> Candidate:
-    return Candidate(trial.number, float(trial.value), loss_of(TrialRecord.read(trial).metrics))  # type: ignore[arg-type]
+def _candidate(trial: optuna.trial.FrozenTrial, metric: str) -> Candidate:
+    record = TrialRecord.read(trial)
+    attrs = {name: getattr(record, name) for name in RANKING_ATTRS}
+    return Candidate.of(trial.number, float(trial.value), attrs, metric)  # type: ignore[arg-type]
+
+
+def _metric(study: optuna.Study) -> str:
+    return (study.metric_names or ["value"])[0]
 
 
 def _maximize(study: optuna.Study) -> bool:
@@ -77,11 +141,13 @@ def _maximize(study: optuna.Study) -> bool:
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
     """The best complete feasible trial of a single-objective study (None: none yet)."""
     trials = {t.number: t for t in candidates(study)}
-    best = rank([_candidate(t) for t in trials.values()], _maximize(study))
+    metric = _metric(study)
+    best = rank([_candidate(t, metric) for t in trials.values()], _maximize(study))
     return trials[best.number] if best is not None else None
 
 
-def tie_note(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> str | None:
-    """``"5 trials tie at val_acc 1; #7 has the lowest val_loss (0.031)"`` (None: no tie)."""
-    name = (study.metric_names or ["value"])[0]
-    return tie_text([_candidate(t) for t in candidates(study)], _candidate(trial), name)
+def choice_note(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> str | None:
+    """How :func:`best_trial` chose ``trial`` when it was a choice (:func:`choice_text`)."""
+    metric = _metric(study)
+    pool = [_candidate(t, metric) for t in candidates(study)]
+    return choice_text(pool, _candidate(trial, metric), metric, _maximize(study))

@@ -11,7 +11,7 @@ from typing import Any
 
 from nas.base import StorageError
 from nas.base.optuna_schema import Reader, StoredStudy
-from nas.study._best import Candidate, loss_of, rank, tie_text
+from nas.study._best import RANKING_ATTRS, Candidate, choice_text, rank
 
 
 @dataclass(frozen=True)
@@ -81,18 +81,18 @@ class BestInStore:
 
     study: StoredStudy  # name, directions, metric names and user attrs, as a Study has them
     trials: list[Any]  # FrozenTrials: the best trial, or the Pareto front in number order
-    tie: str | None
+    choice: str | None  # how the best trial was chosen, when it was a choice (choice_text)
 
 
 def best_in_store(url: str, name: str | None, masked: str) -> BestInStore:
-    """The best trial (ties broken as :func:`best_trial`) or the Pareto front of study
+    """The best trial (chosen as :func:`best_trial` chooses) or the Pareto front of study
     ``name``, without loading every trial."""
     reader = Reader(url)
     studies = {s.name: s for s in reader.studies()}
     study = studies[pick_study(list(studies), name, masked)]
     trials = [
         t
-        for t in reader.trials(study.study_id, user_attr="metrics")
+        for t in reader.trials(study.study_id, user_attrs=RANKING_ATTRS)
         if t.values is not None and t.feasible and all(math.isfinite(v) for v in t.values)
     ]
     stored = reader.study(study)
@@ -100,10 +100,11 @@ def best_in_store(url: str, name: str | None, masked: str) -> BestInStore:
         front = pareto_front([t.values for t in trials], study.directions)  # type: ignore[misc]
         return BestInStore(stored, [reader.frozen_trial(trials[i].trial_id) for i in front], None)
     by_number = {t.number: t for t in trials}
-    pool = [Candidate(t.number, t.values[0], loss_of(t.attr or {})) for t in trials]  # type: ignore[index]
-    best = rank(pool, study.directions[0] == "maximize")
+    metric = (study.metric_names or ("value",))[0]
+    pool = [Candidate.of(t.number, t.values[0], t.attrs, metric) for t in trials]  # type: ignore[index]
+    maximize = study.directions[0] == "maximize"
+    best = rank(pool, maximize)
     if best is None:
         return BestInStore(stored, [], None)
-    metric = (study.metric_names or ("value",))[0]
     chosen = reader.frozen_trial(by_number[best.number].trial_id)
-    return BestInStore(stored, [chosen], tie_text(pool, best, metric))
+    return BestInStore(stored, [chosen], choice_text(pool, best, metric, maximize))

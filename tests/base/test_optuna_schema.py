@@ -51,13 +51,13 @@ def test_the_reader_sees_what_optuna_sees(store):
     (row,) = [s for s in reader.studies() if s.name == study.study_name]
     assert (row.directions, row.metric_names) == (("maximize",), ("val_acc",))
     assert reader.study(row).user_attrs == {"recipe": {"seed": 3}}
-    rows = reader.trials(row.study_id, user_attr="metrics")
+    rows = reader.trials(row.study_id, user_attrs=("metrics",))
     trials = study.get_trials()
     assert [r.number for r in rows] == [t.number for t in trials]
     assert [r.state for r in rows] == [t.state.name for t in trials]
     assert [r.values for r in rows] == [tuple(t.values) if t.values else None for t in trials]
     assert [r.feasible for r in rows] == [all(c <= 0 for c in t.system_attrs["constraints"]) for t in trials]
-    assert [r.attr for r in rows] == [t.user_attrs["metrics"] for t in trials]
+    assert [r.attrs for r in rows] == [{"metrics": t.user_attrs["metrics"]} for t in trials]
     for r, t in zip(rows, trials, strict=True):
         expected = t.duration.total_seconds() if t.duration else None
         assert r.seconds == pytest.approx(expected, abs=1e-3) if expected is not None else r.seconds is None

@@ -19,12 +19,12 @@ from nas.study import (
     TrialRecord,
     ValidationSettings,
     best_trial,
+    choice_note,
     load_recipe,
     plan_validation,
     prepare_search,
     retrain_command,
     run_search,
-    tie_note,
     validation_warning,
 )
 from tests.conftest import ROOT
@@ -149,12 +149,12 @@ def test_ties_on_the_objective_go_to_the_lower_validation_loss():
     assert study.best_trial.number == 0  # Optuna's: the first that got lucky
     best = best_trial(study)
     assert best.number == 2
-    assert tie_note(study, best) == "3 trials tie at val_acc 1; #2 has the lowest val_loss (0.05)"
+    assert choice_note(study, best) == "3 trials tie at val_acc 1; #2 has the lowest val_loss (0.05)"
 
 
 def test_no_tie_note_without_a_tie():
     study = _study_with([(0.8, 0.4), (0.9, 0.3)])
-    assert best_trial(study).number == 1 and tie_note(study, best_trial(study)) is None
+    assert best_trial(study).number == 1 and choice_note(study, best_trial(study)) is None
 
 
 def test_nas_best_and_export_agree_on_the_tie_broken_trial(tmp_path):
