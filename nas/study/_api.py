@@ -112,8 +112,9 @@ def _is_recipe(path: Path) -> bool:
 
 
 def best(study: optuna.Study) -> optuna.trial.FrozenTrial:
-    """The study's best trial, ties broken as ``nas best`` does (lower validation loss,
-    then the earlier trial). Its ``user_attrs`` hold the architecture, metrics and cost.
+    """The study's best trial as ``nas best`` chooses it (ties on the objective go to the
+    lower validation loss; cross-validated trials within one standard error of the best
+    to the fewest parameters). Its ``user_attrs`` hold the architecture, metrics and cost.
 
     Raises:
         StorageError: the study has no complete (feasible) trial yet.
