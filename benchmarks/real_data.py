@@ -17,7 +17,7 @@ test signals (full-data reference: BENCHMARKS.md, "Search efficacy", 98.5%).
 
     pip install aeon        # the benchmark's extra: pip install -e '.[bench]'
     python benchmarks/real_data.py --timeout 600 --seeds 0 1 2 \\
-        [--datasets UnitTest BasicMotions ...] [--json results.json]
+        [--datasets UnitTest BasicMotions ...] [--json results.json] [--keep DIR]
 
 Prints one markdown row per dataset (mean ± sd over seeds) and saves every run to JSON.
 """
@@ -187,9 +187,12 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per search")
     parser.add_argument("--json", type=Path, default=None, help="save every run here")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep each run's data, study store and bundles in this folder")  # fmt: skip
     args = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory(prefix="nas-real-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="nas-real-") as scratch:
+        tmp = str(args.keep or scratch)
         os.environ.setdefault("NAS_CACHE_DIR", str(Path(tmp) / "cache"))
         for seed in args.seeds:  # seed-major: an interrupted run still covers every dataset
             for name in args.datasets:

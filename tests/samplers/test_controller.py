@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import optuna
 import pytest
 from optuna.distributions import CategoricalDistribution
@@ -216,22 +217,30 @@ def test_two_workers_on_one_sqlite_file_share_one_policy(tmp_path):
 
 
 # ---- cost: the work per trial must not grow with the study ------------------------------
-def test_learning_from_a_whole_sequence_equals_the_step_by_step_policy():
-    import torch
-
+def _policy_and_sequence():
     from nas.samplers._controller._policy import Policy
 
     policy = Policy(hidden=16, temperature=1.3, tanh_constant=2.5, seed=0)
-    sizes = {"a": 3, "b": 5, "c": 2}
-    for key, n in sizes.items():
+    for key, n in {"a": 3, "b": 5, "c": 2}.items():
         policy.ensure(key, n)
-    keys, indices = ["a", "b", "a", "c", "b"], [2, 4, 0, 1, 3]
-    state, log_prob, entropy = policy.initial(), torch.zeros(()), torch.zeros(())
-    for key, index in zip(keys, indices, strict=True):
-        logits, state = policy.step(state, key)
+    return policy, ["a", "b", "a", "c", "b"], [2, 4, 0, 1, 3]
+
+
+def test_learning_from_a_whole_sequence_equals_the_step_by_step_policy():
+    import torch
+
+    policy, keys, indices = _policy_and_sequence()
+    cell = policy.cell
+    h = c = torch.zeros(1, policy.hidden)
+    x, log_prob, entropy = policy.start, torch.zeros(()), torch.zeros(())
+    for key, index in zip(keys, indices, strict=True):  # the textbook controller, in torch
+        h, c = torch.lstm_cell(x, (h, c), cell.weight_ih, cell.weight_hh, cell.bias_ih,
+                               cell.bias_hh)  # fmt: skip
+        head = policy.heads[policy._names[key]]
+        logits = 2.5 * torch.tanh(torch.nn.functional.linear(h[0], head.weight, head.bias) / 1.3)
         log_p = torch.log_softmax(logits, -1)
         log_prob, entropy = log_prob + log_p[index], entropy - (log_p.exp() * log_p).sum()
-        state = policy.feed(state, key, index)
+        x = policy.embeddings[policy._names[key]].weight[index : index + 1]
     fused_log_prob, fused_entropy = policy.sequence(keys, indices)
     assert fused_log_prob.item() == pytest.approx(log_prob.item(), abs=1e-5)
     assert fused_entropy.item() == pytest.approx(entropy.item(), abs=1e-5)
@@ -242,6 +251,43 @@ def test_learning_from_a_whole_sequence_equals_the_step_by_step_policy():
         assert (a is None) == (b is None)
         if a is not None:
             assert torch.allclose(a, b, atol=1e-6)
+
+
+def _sampled_log_prob(policy, keys, indices):
+    """Log-probability of the sequence through the sampling path (numpy steps)."""
+    state, total = policy.initial(), 0.0
+    for key, index in zip(keys, indices, strict=True):
+        logits, state = policy.step(state, key)
+        z = logits.astype(np.float64) - logits.max()
+        total += z[index] - np.log(np.exp(z).sum())
+        state = policy.feed(state, key, index)
+    return total
+
+
+def test_sampling_in_numpy_follows_the_policy_that_learning_updates():
+    """The numpy step (sampling) gives the log-probabilities the torch graph (learning)
+    differentiates, before and after an optimizer step changes the weights in place, and
+    a copy of the policy samples from its own weights."""
+    import copy
+
+    import torch
+
+    policy, keys, indices = _policy_and_sequence()
+    before = _sampled_log_prob(policy, keys, indices)
+    assert before == pytest.approx(policy.sequence(keys, indices)[0].item(), abs=1e-5)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=0.1)
+    (-policy.sequence(keys, indices)[0]).backward()
+    optimizer.step()
+    after = policy.sequence(keys, indices)[0].item()
+    assert after > before + 0.1
+    assert _sampled_log_prob(policy, keys, indices) == pytest.approx(after, abs=1e-5)
+    clone = copy.deepcopy(policy)
+    with torch.no_grad():
+        clone.heads[clone._names["a"]].bias.add_(1.0)
+    changed = clone.sequence(keys, indices)[0].item()
+    assert changed != pytest.approx(after, abs=1e-3)
+    assert _sampled_log_prob(clone, keys, indices) == pytest.approx(changed, abs=1e-5)
+    assert _sampled_log_prob(policy, keys, indices) == pytest.approx(after, abs=1e-5)
 
 
 def _count_reads(study, objective, n_trials):

@@ -12,17 +12,22 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
 
 @dataclass
 class RolloutState:
-    """Where one trial's rollout stands between suggest calls."""
+    """Where one trial's rollout stands between suggest calls (1-D float32 arrays)."""
 
-    h: torch.Tensor
-    c: torch.Tensor
-    x: torch.Tensor  # input of the next step
+    h: np.ndarray
+    c: np.ndarray
+    x: np.ndarray  # input of the next step
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # no overflow warning for large |z|
 
 
 class Policy(nn.Module):
@@ -46,6 +51,8 @@ class Policy(nn.Module):
         self.heads = nn.ModuleDict()
         self.embeddings = nn.ModuleDict()
         self._names: dict[str, str] = {}
+        # numpy views of the parameters (shared memory: in-place optimizer steps show)
+        self._arrays: dict[str, tuple[np.ndarray, ...]] = {}
 
     def ensure(self, key: str, n: int) -> list[nn.Parameter]:
         """Create the head and embedding of ``key`` if new; returns the new parameters."""
@@ -61,28 +68,52 @@ class Policy(nn.Module):
         self.heads[name], self.embeddings[name] = head, embedding
         return [*head.parameters(), *embedding.parameters()]
 
-    def initial(self) -> RolloutState:
-        zeros = torch.zeros(1, self.hidden)
-        return RolloutState(zeros, zeros.clone(), self.start)
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        state["_arrays"] = {}  # views of this copy's parameters are made afresh
+        return state
 
-    # step and feed call the functional ops directly: the modules' call overhead was most of
-    # a step's cost (one step per suggest call, and again per decision when learning)
-    def step(self, state: RolloutState, key: str) -> tuple[torch.Tensor, RolloutState]:
+    def initial(self) -> RolloutState:
+        zeros = np.zeros(self.hidden, dtype=np.float32)
+        return RolloutState(zeros, zeros, self._array(self.start)[0])
+
+    @staticmethod
+    def _array(p: torch.Tensor) -> np.ndarray:
+        return p.detach().numpy()
+
+    def _head_arrays(self, key: str) -> tuple[np.ndarray, ...]:
+        name = self._names[key]
+        if name not in self._arrays:
+            head, embedding = self.heads[name], self.embeddings[name]
+            self._arrays[name] = tuple(
+                self._array(p) for p in (head.weight, head.bias, embedding.weight)
+            )
+        return self._arrays[name]
+
+    # sampling runs in numpy on views of the weights: one decision per suggest call, and a
+    # dozen torch dispatches per step cost more than the arithmetic (tested equal to the
+    # torch graph that learning differentiates, :meth:`sequence`)
+    def step(self, state: RolloutState, key: str) -> tuple[np.ndarray, RolloutState]:
         """Logits of decision ``key`` and the advanced LSTM state (input not yet set)."""
-        cell = self.cell
-        h, c = torch.lstm_cell(
-            state.x, (state.h, state.c), cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh
-        )
-        head = self.heads[self._names[key]]
-        logits = torch.nn.functional.linear(h[0], head.weight, head.bias) / self.temperature
+        if "cell" not in self._arrays:
+            cell = self.cell
+            weights = (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
+            self._arrays["cell"] = tuple(self._array(p) for p in weights)
+        w_ih, w_hh, b_ih, b_hh = self._arrays["cell"]
+        gates = w_ih @ state.x + w_hh @ state.h + b_ih + b_hh  # torch's order: i, f, g, o
+        n = self.hidden
+        i, f, o = _sigmoid(gates[:n]), _sigmoid(gates[n : 2 * n]), _sigmoid(gates[3 * n :])
+        c = f * state.c + i * np.tanh(gates[2 * n : 3 * n])
+        h = o * np.tanh(c)
+        weight, bias, _ = self._head_arrays(key)
+        logits = (weight @ h + bias) / self.temperature
         if self.tanh_constant:
-            logits = self.tanh_constant * torch.tanh(logits)
+            logits = self.tanh_constant * np.tanh(logits)
         return logits, RolloutState(h, c, state.x)
 
     def feed(self, state: RolloutState, key: str, index: int) -> RolloutState:
         """Set the next step's input to the embedding of this decision."""
-        x = self.embeddings[self._names[key]].weight[index : index + 1]
-        return RolloutState(state.h, state.c, x)
+        return RolloutState(state.h, state.c, self._head_arrays(key)[2][index])
 
     def sequence(self, keys: list[str], indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         """Log-probability and entropy of a whole decision sequence, in a dozen ops.

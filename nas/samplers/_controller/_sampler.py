@@ -58,6 +58,11 @@ REPLAY_DEFAULTS = {"ppo": (64, 4), "pqt": (10, 1)}
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max()
+    return z - np.log(np.exp(z).sum())
+
+
 @contextmanager
 def _one_thread() -> Iterator[None]:
     """Run the policy's tiny tensor ops on one thread: with several, each op pays for waking
@@ -73,6 +78,7 @@ def _one_thread() -> Iterator[None]:
 @dataclass
 class _Rollout:
     state: RolloutState
+    rng: np.random.Generator  # the trial's draws, in suggest order
     trials: list[FrozenTrial] = field(default_factory=list)  # the study as before_trial read it
     names: list[str] = field(default_factory=list)
     log_prob: float = 0.0
@@ -162,6 +168,7 @@ class ControllerSampler(BaseSampler):
         )
         self._lock = threading.RLock()
         self._rollouts: dict[int, _Rollout] = {}
+        self._decisions: dict[tuple[str, BaseDistribution], Decision | None] = {}
         self._reset()
 
     # ---- policy state -------------------------------------------------------------
@@ -184,9 +191,14 @@ class ControllerSampler(BaseSampler):
             self._optimizer.param_groups[0]["params"].extend(new)
 
     def _decision(self, name: str, dist: BaseDistribution) -> Decision | None:
-        if dist.single():
-            return None
-        return decision_for(name, dist, self._bins, delegate_numeric=self._numeric == "inner")
+        key = (name, dist)
+        if key not in self._decisions:  # a space asks the same few dozen, every trial
+            self._decisions[key] = (
+                None
+                if dist.single()
+                else decision_for(name, dist, self._bins, self._numeric == "inner")
+            )
+        return self._decisions[key]
 
     # ---- learning -----------------------------------------------------------------
     def _catch_up(self, study: Study) -> list[FrozenTrial]:
@@ -285,11 +297,11 @@ class ControllerSampler(BaseSampler):
         decision = self._decision(name, distribution)
         if decision is None:
             raise ValueError(f"{name} is not a controller decision")
-        with self._lock, torch.no_grad(), _one_thread():
+        with self._lock, _one_thread():
             self._catch_up(study)
             self._ensure(decision)
             logits, _ = self._policy.step(self._policy.initial(), decision.key)
-            return torch.softmax(logits, dim=-1).tolist()
+            return np.exp(_log_softmax(logits.astype(np.float64))).tolist()
 
     # ---- Optuna's sampler interface ------------------------------------------------
     def reseed_rng(self) -> None:
@@ -305,10 +317,14 @@ class ControllerSampler(BaseSampler):
     ) -> dict[str, Any]:
         return {}
 
+    def _rollout(self, trial: FrozenTrial, trials: list[FrozenTrial]) -> _Rollout:
+        rng = np.random.default_rng([self._seed, trial.number])
+        return _Rollout(self._policy.initial(), rng, trials)
+
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         with self._lock, _one_thread():
             trials = self._catch_up(study)
-            self._rollouts[trial_id(trial)] = _Rollout(self._policy.initial(), trials)
+            self._rollouts[trial_id(trial)] = self._rollout(trial, trials)
         self._inner.before_trial(study, trial)
 
     def sample_independent(
@@ -322,29 +338,29 @@ class ControllerSampler(BaseSampler):
         rollout = self._rollouts.get(trial_id(trial))
         if rollout is None:  # a trial that did not pass through before_trial
             rollout = self._rollouts.setdefault(
-                trial_id(trial), _Rollout(self._policy.initial(), cached_trials(study))
+                trial_id(trial), self._rollout(trial, cached_trials(study))
             )
         if decision is None:  # delegated numeric range (numeric="inner")
             view = TrialWindow(study, rollout.trials, self._window)
             return self._inner.sample_independent(view, trial, param_name, param_distribution)  # type: ignore[arg-type]
-        with self._lock, torch.no_grad(), _one_thread():
+        # the policy samples in numpy (Policy.step): no torch op, so no thread pool to pin
+        with self._lock:
             self._ensure(decision)
             logits, state = self._policy.step(rollout.state, decision.key)
-            # the softmax in numpy: a dozen tiny torch ops per suggest cost more than the step
-            z = logits.numpy().astype(np.float64)
+            z = logits.astype(np.float64)
             if trial.number < self._warmup:  # start-up trials: uniform, learned off-policy
                 z = np.zeros_like(z)
-            log_p = z - z.max()
-            log_p -= np.log(np.exp(log_p).sum())
+            log_p = _log_softmax(z)
             probs = np.exp(log_p)
-            rng = np.random.default_rng([self._seed, trial.number, len(rollout.names)])
-            index = int(rng.choice(decision.n, p=probs / probs.sum()))
+            cumulative = np.cumsum(probs)
+            index = int(np.searchsorted(cumulative, rollout.rng.random() * cumulative[-1], "right"))
+            index = min(index, decision.n - 1)
             rollout.state = self._policy.feed(state, decision.key, index)
             rollout.names.append(param_name)
             rollout.log_prob += float(log_p[index])
             rollout.log_probs.append(float(log_p[index]))
             rollout.entropy += float(-(probs * log_p).sum())
-            return decision.value(index, rng)
+            return decision.value(index, rollout.rng)
 
     def after_trial(
         self, study: Study, trial: FrozenTrial, state: TrialState, values: Sequence[float] | None
