@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -71,15 +72,39 @@ def nas(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True)  # fmt: skip
 
 
-def export_score(store: str, out: Path, flag: str, cwd: Path) -> dict[str, object]:
-    """Test metrics of ``nas export --best FLAG`` (or the refusal's reason)."""
+def export_score(
+    store: str, out: Path, flag: str, cwd: Path, trial: int | None = None
+) -> dict[str, object]:
+    """Test metrics of ``nas export --best FLAG`` (or ``--trial N``; or the refusal's reason)."""
     start = time.perf_counter()
-    run = nas("export", "--storage", store, "--best", flag, "--out", str(out), cwd=cwd)
+    which = ["--best"] if trial is None else ["--trial", str(trial)]
+    run = nas("export", "--storage", store, *which, flag, "--out", str(out), cwd=cwd)
     seconds = time.perf_counter() - start
     if run.returncode != 0:
         return {"error": run.stderr.strip().splitlines()[-1], "seconds": seconds}
     info = json.loads((out / "bundle.json").read_text())
     return {**info["test_metrics"], "seconds": seconds, "trial": info["source"]["trial"]}
+
+
+def best_mean_trial(store: str) -> int | None:
+    """The trial with the best fold mean (loss, then number, breaking ties): what the
+    choice was before the one-standard-error rule, exported beside it for comparison."""
+    import optuna
+
+    from nas.study._best import RANKING_ATTRS, Candidate, rank
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.load_study(study_name=None, storage=store)
+    metric = (study.metric_names or ["value"])[0]
+    complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    feasible = [t for t in complete if all(c <= 0 for c in t.system_attrs.get("constraints", []))]
+    pool = [
+        replace(Candidate.of(t.number, t.value, {k: t.user_attrs.get(k) for k in RANKING_ATTRS},
+                             metric), se=0.0)
+        for t in feasible
+    ]  # fmt: skip
+    top = rank(pool, study.direction == optuna.study.StudyDirection.MAXIMIZE)
+    return top.number if top is not None else None
 
 
 def minirocket(path: Path, seed: int) -> dict[str, float]:
@@ -135,6 +160,9 @@ def run_one(name: str, seed: int, timeout: float, work: Path) -> dict[str, objec
                                  and ln[0].isdigit()), None)  # fmt: skip
     row["retrain"] = export_score(store, folder / "retrained", "--retrain", folder)
     row["ensemble"] = export_score(store, folder / "ensemble", "--ensemble", folder)
+    top = best_mean_trial(store)
+    if top is not None and top != row["retrain"].get("trial"):
+        row["retrain_best_mean"] = export_score(store, folder / "top", "--retrain", folder, top)
     row["minirocket"] = minirocket(path, seed)
     return row
 
@@ -150,9 +178,9 @@ def _cell(values: list[float], scale: float = 100.0) -> str:
 def table(rows: list[dict[str, object]]) -> str:
     """Markdown: one row per dataset, mean ± sd over seeds."""
     out = [
-        "| dataset | metric | seeds | nas --retrain | nas --ensemble | MiniRocket | trials | "
-        "search s | refused or failed |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| dataset | metric | seeds | nas --retrain | nas --ensemble | best fold mean, "
+        "retrained | MiniRocket | trials | search s | refused or failed |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for name in dict.fromkeys(str(r["dataset"]) for r in rows):
         every = [r for r in rows if r["dataset"] == name]
@@ -167,12 +195,16 @@ def table(rows: list[dict[str, object]]) -> str:
         def values(method: str, runs=runs, metric=metric) -> list[float]:  # type: ignore[no-untyped-def]
             return [r[method][metric] for r in runs if metric in r[method]]  # type: ignore[index]
 
+        # the trial with the best fold mean: the chosen one unless the one-SE rule differed
+        top = [(r.get("retrain_best_mean") or r["retrain"]).get(metric) for r in runs]  # type: ignore[union-attr]
+
         refused = failed + [f"{m} (seed {r['seed']})" for r in runs
                             for m in ("retrain", "ensemble") if "error" in r[m]]  # type: ignore[operator]  # fmt: skip
         out.append(
             f"| {name} | {'test RMSE' if metric == 'rmse' else 'test acc %'} | "
             f"{','.join(str(r['seed']) for r in runs)} | "
             f"{_cell(values('retrain'), scale)} | {_cell(values('ensemble'), scale)} | "
+            f"{_cell([v for v in top if v is not None], scale)} | "
             f"{_cell(values('minirocket'), scale)} | "
             f"{statistics.fmean(r['trials'] for r in runs):.0f} | "  # type: ignore[misc]
             f"{statistics.fmean(r['search_seconds'] for r in runs):.0f} | "  # type: ignore[misc]
@@ -188,7 +220,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per search")
     parser.add_argument("--json", type=Path, default=None, help="save every run here")
     parser.add_argument("--keep", type=Path, default=None,
-                        help="keep each run's data, study store and bundles in this folder")  # fmt: skip
+                        help="keep each run's data, store and bundles here")  # fmt: skip
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="nas-real-") as scratch:
