@@ -30,11 +30,11 @@ _log = logging.getLogger("nas.study")
 def best_trial_note(study: optuna.Study) -> str:
     """The dashboard's study note: the best trial as ``nas best`` ranks it."""
     from nas.dashboard import study_note
-    from nas.study._best import best_trial, choice_note
+    from nas.study._best import choose
     from nas.study._record import StudyRecord
 
     record = StudyRecord.read(study)
-    best = best_trial(study) if len(study.directions) == 1 else None
+    best, choice = choose(study) if len(study.directions) == 1 else (None, None)
     summary = None
     if best is not None:
         trial_record = TrialRecord.read(best)
@@ -43,7 +43,6 @@ def best_trial_note(study: optuna.Study) -> str:
             f"{k} {v:.4g}" + (f" ± {sd[k]:.2g}" if k in sd else "")
             for k, v in trial_record.metrics.items()
         ) + (f" — {trial_record.summary}" if trial_record.summary else ""))  # fmt: skip
-    choice = choice_note(study, best) if best is not None else None
     return study_note(summary, choice, record.validation, record.validation_warning)
 
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nas.config import VAL_LOSS
-from nas.study._record import TrialRecord
 
 if TYPE_CHECKING:
     import optuna
@@ -123,9 +122,8 @@ def candidates(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
 
 
 def _candidate(trial: optuna.trial.FrozenTrial, metric: str) -> Candidate:
-    record = TrialRecord.read(trial)
-    attrs = {name: getattr(record, name) for name in RANKING_ATTRS}
-    return Candidate.of(trial.number, float(trial.value), attrs, metric)  # type: ignore[arg-type]
+    # TrialRecord's fields are stored under their own names: the SQL path reads the same
+    return Candidate.of(trial.number, float(trial.value), trial.user_attrs, metric)  # type: ignore[arg-type]
 
 
 def _metric(study: optuna.Study) -> str:
@@ -138,12 +136,21 @@ def _maximize(study: optuna.Study) -> bool:
     return study.direction == StudyDirection.MAXIMIZE
 
 
+def choose(study: optuna.Study) -> tuple[optuna.trial.FrozenTrial | None, str | None]:
+    """The best complete feasible trial of a single-objective study (None: none yet) and
+    how it was chosen when it was a choice (:func:`choice_text`), from one ranking."""
+    trials = {t.number: t for t in candidates(study)}
+    metric, maximize = _metric(study), _maximize(study)
+    pool = [_candidate(t, metric) for t in trials.values()]
+    best = rank(pool, maximize)
+    if best is None:
+        return None, None
+    return trials[best.number], choice_text(pool, best, metric, maximize)
+
+
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
     """The best complete feasible trial of a single-objective study (None: none yet)."""
-    trials = {t.number: t for t in candidates(study)}
-    metric = _metric(study)
-    best = rank([_candidate(t, metric) for t in trials.values()], _maximize(study))
-    return trials[best.number] if best is not None else None
+    return choose(study)[0]
 
 
 def choice_note(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> str | None:
