@@ -16,6 +16,7 @@ __getattr__, __dir__ = lazy_exports(
         **dict.fromkeys(("count_flops", "measure_latency_ms"), "nas.builder._profile"),
         **dict.fromkeys(("Ensemble", "make_ensemble"), "nas.builder._ensemble"),
         "apply_init": "nas.builder._init",
+        "SuperNet": "nas.builder._supernet",
         **dict.fromkeys(
             ("MAX_PARAMS", "MemoryEstimate", "check_fits", "memory_needed"), "nas.builder._fits"
         ),
@@ -29,6 +30,7 @@ __all__ = [
     "MemoryEstimate",
     "ModelReport",
     "NASNet",
+    "SuperNet",
     "apply_init",
     "build_model",
     "check_fits",

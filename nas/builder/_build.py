@@ -122,6 +122,7 @@ def build_model(
     *,
     preprocessing: Mapping[str, Any] | None = None,
     raw_inputs: bool = False,
+    profile: bool = True,
 ) -> NASNet:
     """Build ``arch`` for inputs of shape ``input_shape`` (channels first, no batch).
 
@@ -135,6 +136,8 @@ def build_model(
         raw_inputs: start with an ``input_scale`` layer applying the record's input
             ``standardize`` statistics, so the model takes raw inputs (exported models;
             training data is standardized already).
+        profile: count the model's FLOPs per layer (``report.flops``); off, they are 0
+            (a one-shot supernet builds thousands of children and needs only their layers).
 
     Raises:
         ArchitectureError: the architecture cannot be built for this input.
@@ -190,7 +193,7 @@ def build_model(
     apply_init(model, arch.train.init)
     from nas.builder._profile import count_flops
 
-    flops, per_layer = count_flops(model, tuple(input_shape))
+    flops, per_layer = count_flops(model, tuple(input_shape)) if profile else (0, {})
     infos = [
         LayerInfo(i.name, i.out_shape, i.params, per_layer.get(key, 0))
         for i, key in zip(infos, layers, strict=True)

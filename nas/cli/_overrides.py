@@ -28,6 +28,7 @@ class RecipeOverrides:
     target: str | None = None  # tables: the column to predict
     task: str | None = None  # classification or regression (None: the recipe's)
     threads: int | None = None  # CPU threads per trial
+    search_mode: str | None = None  # trials, or one_shot (a supernet phase first)
 
     FLAGS: ClassVar[dict[str, str]] = {
         "n_trials": "--n-trials",
@@ -40,15 +41,17 @@ class RecipeOverrides:
         "target": "--target",
         "task": "--task",
         "threads": "--threads",
+        "search_mode": "--search-mode",
     }
     # what every worker gets (the storage travels in $NAS_STORAGE, so no password shows in a
     # process list; the launcher adds each worker's study name and share of trials)
     WORKER_FIELDS: ClassVar[tuple[str, ...]] = (
-        "sampler", "seed", "timeout", "data", "target", "task", "threads"
+        "sampler", "seed", "timeout", "data", "target", "task", "threads", "search_mode"
     )  # fmt: skip
     # what a resumed search needs to continue the same study the same way (not the budget)
     RESUME_FIELDS: ClassVar[tuple[str, ...]] = (
-        "storage", "study_name", "sampler", "seed", "data", "target", "task", "threads"
+        "storage", "study_name", "sampler", "seed", "data", "target", "task", "threads",
+        "search_mode",
     )  # fmt: skip
 
     def apply(self, recipe: StudyRecipe) -> StudyRecipe:
@@ -92,6 +95,15 @@ class RecipeOverrides:
                 )
             keep = recipe.sampler.options if self.sampler == recipe.sampler.name else {}
             changes["sampler"] = Component(self.sampler, keep)
+        if self.search_mode is not None:
+            from nas.study import SEARCH_MODES
+
+            if self.search_mode not in SEARCH_MODES:
+                raise RecipeError(
+                    f"--search-mode: {self.search_mode!r}; expected one of "
+                    f"{', '.join(SEARCH_MODES)}"
+                )
+            changes["search"] = replace(recipe.search, mode=self.search_mode)
         return replace(recipe, **{k: v for k, v in changes.items() if v is not None})
 
     def argv(self, fields: tuple[str, ...] | None = None) -> list[str]:

@@ -60,6 +60,12 @@ def search(
     trials_per_gpu: int | None = typer.Option(
         None, "--trials-per-gpu", min=1, help="Concurrent trials per GPU (small models)."
     ),
+    search_mode: str | None = typer.Option(
+        None,
+        "--search-mode",
+        help="trials, or one_shot: a weight-sharing supernet and the controller first (ENAS), "
+        "then its best architectures as trials.",
+    ),
 ) -> None:
     """Create or resume a search study and run its trials; Ctrl-C stops cleanly.
 
@@ -76,6 +82,7 @@ def search(
         target=target,
         task=task,
         threads=threads,
+        search_mode=search_mode,
     )
     launch = LaunchFlags(workers, devices, trials_per_gpu)
     recipe = load_recipe_with(recipe_file, overrides)
@@ -94,7 +101,24 @@ def search(
 
         sys.exit(INTERRUPTED_EXIT)
     resume = overrides.resume_argv(recipe_file, *launch.argv())
+    _print_ranking(prepared)
     _print_finished(prepared.recipe, outcome, resume, named_store=storage is not None)
+
+
+def _print_ranking(prepared: PreparedSearch) -> None:
+    """How well the one-shot supernet ranked the architectures it handed on."""
+    from nas.study import one_shot_ranking
+
+    if prepared.recipe.search.mode != "one_shot":
+        return
+    ranking = one_shot_ranking(prepared.study)
+    if ranking is not None:
+        tau, n = ranking
+        console.print(
+            f"[bold]one-shot ranking[/] Kendall tau {tau:+.2f} between the supernet's score "
+            f"and the stand-alone validation score of {n} architectures (1: same order)",
+            highlight=False,
+        )
 
 
 def _print_header(prepared: PreparedSearch, plan: WorkerPlan | None) -> None:
@@ -117,6 +141,14 @@ def _print_header(prepared: PreparedSearch, plan: WorkerPlan | None) -> None:
         console.print(f"  [dim]{note}[/]", highlight=False)
     console.print(f"[bold]space[/] {space}", highlight=False)
     console.print(f"[bold]validation[/] {prepared.validation.describe()}", highlight=False)
+    if r.search.mode == "one_shot":
+        s = r.search
+        console.print(
+            f"[bold]search[/] one-shot: supernet and controller ({s.learning}) for "
+            f"{_one_shot_budget_text(r)}, then the {s.top_k} best of {s.candidates} "
+            "proposals as trials",
+            highlight=False,
+        )
     if prepared.warning:
         console.print(f"[yellow]warning:[/] {prepared.warning}", highlight=False)
     console.print(
@@ -131,6 +163,14 @@ def _print_header(prepared: PreparedSearch, plan: WorkerPlan | None) -> None:
         where = f" on GPU {','.join(gpus)}" if gpus else f", {plan.threads} CPU thread(s) each"
         why = " (one per CPU; --workers 1 runs the trials in this process)" if plan.auto else ""
         console.print(f"[bold]workers[/] {plan.n_workers}{where}{why}", highlight=False)
+
+
+def _one_shot_budget_text(recipe: StudyRecipe) -> str:
+    from nas.study import one_shot_budget
+
+    steps, seconds = one_shot_budget(recipe)
+    parts = [f"{steps} steps" if steps is not None else "", f"{seconds:g} s" if seconds else ""]
+    return " or ".join(p for p in parts if p)
 
 
 def _space_command(recipe: StudyRecipe) -> str:
@@ -174,8 +214,12 @@ def _run(prepared: PreparedSearch, plan: WorkerPlan | None, worker_argv: list[st
             "[yellow]Stopping after the current batch (Ctrl-C again to abort now)...[/]"
         )
 
+    def on_message(line: str) -> None:
+        progress.console.print(line, highlight=False)
+
     objectives = {o.metric for o in prepared.recipe.objectives}
-    hooks = {"on_trial": on_trial, "on_interrupt": on_interrupt, "on_epoch": on_epoch}
+    hooks = {"on_trial": on_trial, "on_interrupt": on_interrupt, "on_epoch": on_epoch,
+             "on_message": on_message}  # fmt: skip
     with progress:
         if plan is None:
             return run_search(prepared.recipe, prepared=prepared, **hooks)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from nas.arch import Architecture, Block, Stage
@@ -101,6 +101,12 @@ class SearchSpace:
             error=ArchitectureError,
         )
         return Architecture(stages=tuple(stages), readout=readout, train=train)
+
+    def with_fixed_training(self) -> SearchSpace:
+        """This space with every training hyperparameter fixed at its first value (the
+        fixed value, first choice or low end): the architecture alone is searched."""
+        training = {key: Fixed(_first(param)) for key, param in self.training.items()}
+        return replace(self, training=training)
 
     def from_params(self, params: Mapping[str, Any]) -> Architecture:
         """The Architecture a trial with these stored ``params`` produced."""

@@ -17,9 +17,11 @@ from nas.study._recipe import (
 )
 from nas.study._record import StudyRecord, TrialRecord
 from nas.study._sections import (
+    SEARCH_MODES,
     ArtifactSettings,
     Constraints,
     RecoverySettings,
+    SearchSettings,
     ValidationSettings,
 )
 from nas.study._storage import (
@@ -54,12 +56,17 @@ __getattr__, __dir__ = lazy_exports(
             ("ValidationPlan", "plan_validation", "validation_warning"), "nas.study._validation"
         ),
         "search_space": "nas.study._search",
+        **dict.fromkeys(
+            ("OneShotOutcome", "one_shot_budget", "one_shot_ranking", "run_one_shot"),
+            "nas.study._one_shot",
+        ),
         **dict.fromkeys(("search", "best", "build_recipe", "quiet_optuna"), "nas.study._api"),
         **dict.fromkeys(("auto_recipe", "auto_recipe_doc"), "nas.study._auto_recipe"),
         **dict.fromkeys(("TrialArtifacts", "default_artifact_dir"), "nas.study._artifacts"),
         **dict.fromkeys(
             (
                 "INTERRUPTED_EXIT",
+                "SEARCH_MODES",
                 "SQLITE_MAX_WORKERS",
                 "WorkerPlan",
                 "auto_workers",
@@ -79,6 +86,7 @@ __all__ = [
     "DEFAULT_STORAGE",
     "INTERRUPTED_EXIT",
     "PRUNERS",
+    "SEARCH_MODES",
     "SQLITE_MAX_WORKERS",
     "STORAGE_ENV",
     "ArtifactSettings",
@@ -86,9 +94,11 @@ __all__ = [
     "Component",
     "Constraints",
     "Objective",
+    "OneShotOutcome",
     "PreparedSearch",
     "RecoverySettings",
     "SearchOutcome",
+    "SearchSettings",
     "StudyRecipe",
     "StudyRecord",
     "StudyStatus",
@@ -120,6 +130,8 @@ __all__ = [
     "load_recipe",
     "make_pruner",
     "mask_password",
+    "one_shot_budget",
+    "one_shot_ranking",
     "open_storage",
     "parse_recipe",
     "pick_study",
@@ -131,6 +143,7 @@ __all__ = [
     "recipe_from_dict",
     "register_pruner",
     "retrain_command",
+    "run_one_shot",
     "run_search",
     "search",
     "search_space",

@@ -43,6 +43,7 @@ from nas.study._sections import (
     ArtifactSettings,
     Constraints,
     RecoverySettings,
+    SearchSettings,
     ValidationSettings,
 )
 from nas.study._storage import SQLITE_PREFIX, sqlite_file
@@ -155,6 +156,7 @@ class StudyRecipe:
     plugins: tuple[str, ...] = ()  # modules imported before anything is validated
     plugin_path: str | None = None  # folder searched first for them (the recipe's folder)
     validation: ValidationSettings = field(default_factory=ValidationSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     target: str | None = None  # tables: the column to predict
     unequal_length: str = "resample"  # series of unequal length: resample, pad or error
     task: str = "auto"  # classification, regression, or auto (decided by the targets)
@@ -204,6 +206,7 @@ class StudyRecipe:
             "plugins": list(self.plugins),
             "plugin_path": self.plugin_path,
             "validation": config_to_dict(self.validation),
+            "search": config_to_dict(self.search),
             "target": self.target,
             "unequal_length": self.unequal_length,
             "task": self.task,
@@ -223,6 +226,7 @@ ROOT_KEYS = (
     "plugins",
     "plugin_path",
     "validation",
+    "search",
 )
 LEGACY_KEYS = ("source",)  # stored by earlier versions; ignored when a stored recipe is read
 
@@ -258,6 +262,7 @@ def parse_recipe(
     artifacts = _section(doc, "artifacts", ArtifactSettings, source)
     recovery = _section(doc, "recovery", RecoverySettings, source)
     validation = _validation(doc.get("validation"), source)
+    search = _section(doc, "search", SearchSettings, source)
     if recovery.grace_period <= recovery.heartbeat_interval:
         raise RecipeError(
             f"{source}: recovery.grace_period: {recovery.grace_period} s must be longer than "
@@ -285,6 +290,7 @@ def parse_recipe(
         plugins=plugins,
         plugin_path=plugin_path,
         validation=validation,
+        search=search,
         target=settings.target,
         unequal_length=settings.unequal_length,
         task=settings.task,

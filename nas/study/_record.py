@@ -64,6 +64,7 @@ class TrialRecord:
     fail_reason: str | None = None  # why it did not complete
     artifacts: dict[str, str] = field(default_factory=dict)  # {"diagram": id, "weights": id}
     artifact_error: str | None = None  # why its artifacts could not be written
+    one_shot_reward: float | None = None  # its score with the one-shot supernet's weights
 
     @classmethod
     def read(cls, trial: optuna.trial.FrozenTrial) -> TrialRecord:
@@ -117,6 +118,7 @@ class StudyRecord:
     validation_warning: str | None = None  # why its validation cannot separate trials
     classes: list[str] | None = None  # the user's label of each class index
     fingerprint: dict[str, Any] | None = None  # data, space and objectives (_fingerprint.py)
+    one_shot: dict[str, Any] | None = None  # the one-shot phase's outcome (_one_shot.py)
 
     @classmethod
     def read(cls, study: optuna.Study | optuna.study.StudySummary) -> StudyRecord:

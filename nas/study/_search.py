@@ -115,6 +115,11 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
     space = search_space(recipe, dataset, validation)
     recipe = replace(recipe, objectives=resolve_objectives(recipe, dataset.task))
     _sampler_and_pruner(recipe, None, worker)  # bad options fail before anything is written
+    if recipe.search.mode == "one_shot":
+        from nas.study._one_shot import one_shot_budget, phase_space
+
+        one_shot_budget(recipe)  # a budget, and a space a supernet can share
+        phase_space(space)
     url = recipe.storage or default_storage()
     make_store_folder(url)
     if recipe.artifacts.enabled:
@@ -257,6 +262,7 @@ def run_search(
     on_trial: TrialHook | None = None,
     on_interrupt: Callable[[], None] | None = None,
     on_epoch: EpochHook | None = None,
+    on_message: Callable[[str], None] | None = None,
     prepared: PreparedSearch | None = None,
     study_total: int | None = None,
 ) -> SearchOutcome:
@@ -271,10 +277,13 @@ def run_search(
             until the study holds this many trials, whoever runs them (how a pool of
             workers and their replacements share one budget; see
             :func:`nas.study._loop.budget_left`).
+        on_message: progress lines of a one-shot phase (``search: {mode: one_shot}``),
+            which runs first unless the study already ran it.
     """
     from nas.study._interrupt import GracefulInterrupt
     from nas.study._loop import Limits, run_trials
     from nas.study._objective import TrialFailed, TrialObjective, TrialSettings
+    from nas.study._one_shot import run_one_shot
 
     prepared = prepared or prepare_search(recipe)
     recipe, study = prepared.recipe, prepared.study
@@ -289,11 +298,15 @@ def run_search(
         checkpoint_every_s=recipe.recovery.checkpoint_every_s,
     )
     own_trials = recipe.n_trials if study_total is None else None
-    limits = Limits(own_trials, recipe.timeout, study_total)
     ran: list[int] = []
     interrupted = False
     artifacts = _artifacts(prepared)
     with GracefulInterrupt(on_first=on_interrupt) as interrupt:
+        one_shot = run_one_shot(prepared, lambda: interrupt.requested, on_message)
+        timeout = recipe.timeout
+        if one_shot is not None and timeout is not None:
+            timeout = max(0.0, timeout - one_shot.seconds)
+        limits = Limits(own_trials, timeout, study_total)
         objective = TrialObjective(
             prepared.space, prepared.dataset, settings, interrupt, artifacts, on_epoch=on_epoch
         )

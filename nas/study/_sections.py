@@ -87,3 +87,38 @@ class ValidationSettings:
         None, "stratified K-fold cross-validation on the training set", kind=int, low=2,
         nullable=True,
     )  # fmt: skip
+
+
+SEARCH_MODES = ("trials", "one_shot")
+ONE_SHOT_LEARNING = ("reinforce", "ppo", "pqt")
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """The ``search:`` section: ``mode: trials`` (every trial trained on its own) or
+    ``mode: one_shot`` (ENAS: a weight-sharing supernet and the controller first, then
+    its best architectures trained as ordinary trials; see :mod:`nas.study._one_shot`)."""
+
+    mode: str = option("trials", "trials or one_shot", choices=SEARCH_MODES)
+    fraction: float = option(
+        0.3, "one_shot: share of the run's timeout spent on the supernet", low=0.01, high=0.95
+    )
+    steps: int | None = option(
+        None, "one_shot: supernet steps (each: one child trained on one batch, scored on one "
+        "validation batch, and the controller's update); null: until fraction * timeout",
+        kind=int, low=1, nullable=True,
+    )  # fmt: skip
+    top_k: int = option(
+        10, "one_shot: architectures handed to the search as trials trained on their own", low=1
+    )
+    candidates: int = option(
+        100, "one_shot: architectures the final controller proposes; the top_k best by "
+        "shared-weight validation score are handed on", low=1,
+    )  # fmt: skip
+    batch_size: int = option(64, "one_shot: mini-batch of the shared-weight steps", low=1)
+    lr: float = option(
+        0.002, "one_shot: Adam learning rate of the shared weights", kind=float, low=0.0
+    )
+    learning: str = option(
+        "reinforce", "one_shot: how the controller learns", choices=ONE_SHOT_LEARNING
+    )

@@ -200,6 +200,7 @@ def launch_workers(
     on_trial: TrialHook | None = None,
     on_interrupt: Callable[[], None] | None = None,
     on_epoch: EpochHook | None = None,
+    on_message: Callable[[str], None] | None = None,
 ) -> SearchOutcome:
     """Run ``prepared``'s trials in ``plan.n_workers`` supervised ``nas worker`` processes.
 
@@ -215,13 +216,21 @@ def launch_workers(
         worker_args: the recipe file and the overrides every worker gets (``--sampler``,
             ``--seed``); the storage URL travels in ``$NAS_STORAGE`` so its password never
             shows in a process list.
+        on_message: progress lines of a one-shot phase (``search: {mode: one_shot}``),
+            which runs here before the workers start; their timeout counts from its end.
         on_epoch: sees the running trials' last reported epoch (read from the store: the
             epochs planned are not stored, so it gets 0 for them).
     """
     from nas.study._interrupt import GracefulInterrupt
+    from nas.study._one_shot import run_one_shot
     from nas.study._recovery import StaleWatch
 
+    # the budget counts from before the one-shot phase, whose trials are this run's
     pool = _WorkerPool(prepared, plan, worker_args, on_trial, on_epoch)
+    with GracefulInterrupt(on_first=on_interrupt) as interrupt:  # before the workers start
+        run_one_shot(prepared, lambda: interrupt.requested, on_message)
+    if interrupt.requested:
+        return prepared.outcome(0, True)
     pool.start()
 
     def first_interrupt() -> None:

@@ -45,6 +45,13 @@ CASES = {
                                      "cannot create the folder of SQLite store"),
     "artifacts.dir that cannot be created": ({"artifacts": {"dir": "/proc/nope/a"}}, [],
                                              "artifacts.dir: cannot use /proc/nope/a"),
+    "--search-mode enas": ({}, ["--search-mode", "enas"],
+                           "--search-mode: 'enas'; expected one of trials, one_shot"),
+    "one-shot with no budget": ({"search": {"mode": "one_shot"}}, [],
+                                "search: one_shot needs a budget for its supernet phase"),
+    "--search-mode one_shot with no budget": ({}, ["--search-mode", "one_shot"],
+                                              "search: one_shot needs a budget"),
+    "search.top_k 0": ({"search": {"top_k": 0}}, [], "search.top_k: expected an integer >= 1"),
 }  # fmt: skip
 
 

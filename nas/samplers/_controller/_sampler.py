@@ -290,6 +290,12 @@ class ControllerSampler(BaseSampler):
                 digest.update(tensor.detach().numpy().tobytes())
             return digest.hexdigest()
 
+    def policy_state(self, study: Study) -> dict[str, torch.Tensor]:
+        """The policy's weights after catching up on ``study`` (a copy, to save)."""
+        with self._lock, _one_thread():
+            self._catch_up(study)
+            return {k: v.detach().clone() for k, v in self._policy.state_dict().items()}
+
     def choice_probabilities(
         self, study: Study, name: str, distribution: BaseDistribution
     ) -> list[float]:
