@@ -46,7 +46,7 @@ class RecipeOverrides:
     # what every worker gets (the storage travels in $NAS_STORAGE, so no password shows in a
     # process list; the launcher adds each worker's study name and share of trials)
     WORKER_FIELDS: ClassVar[tuple[str, ...]] = (
-        "sampler", "seed", "timeout", "data", "target", "task", "threads", "search_mode"
+        "sampler", "seed", "timeout", "data", "target", "task", "threads"
     )  # fmt: skip
     # what a resumed search needs to continue the same study the same way (not the budget)
     RESUME_FIELDS: ClassVar[tuple[str, ...]] = (

@@ -20,7 +20,9 @@ the space's first value of each and leaves them out of what it hands on, so the 
 sampler tunes them on the enqueued architectures. Blocks solved in closed form (``rocket``)
 have no weights to share and are left to the ordinary search. The phase's outcome and the
 controller's weights are stored on the study: a resumed search does not run it again;
-one interrupted (Ctrl-C) or crashed before it handed on runs again from the start.
+one interrupted (Ctrl-C) or crashed before it handed on runs again from the start. The
+``nas search`` that owns the study runs the phase, before it starts any worker; ``nas
+worker`` processes never do.
 """
 
 from __future__ import annotations
@@ -60,7 +62,11 @@ class PreparedSearch(Protocol):
     dataset: Dataset
     validation: ValidationPlan
 
+
 GRAD_CLIP = 5.0  # ENAS clips the shared weights' gradient norm at 5
+WARMUP = 0.25  # share of the training budget with children drawn uniformly
+TRAIN_SHARE = 0.8  # of a time budget; the rest ranks the final controller's proposals
+CONTROLLER_LR = 0.001  # thousands of rewards, not tens: a tenth of the sampler's default
 CONTROLLER_FILE = "one-shot-controller.safetensors"
 
 
@@ -158,7 +164,7 @@ def run_one_shot(
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     classification = data.task == "classification"
     direction = "maximize" if classification else "minimize"
-    sampler = ControllerSampler(seed=recipe.seed, learning=settings.learning)
+    sampler = ControllerSampler(seed=recipe.seed, learning=settings.learning, lr=CONTROLLER_LR)
     controller = optuna.create_study(sampler=sampler, direction=direction)
     supernet = SuperNet(
         data.input_shape, data.num_outputs, preprocessing=data.preprocessing, device=device
@@ -171,38 +177,56 @@ def run_one_shot(
         ) if part
     )  # fmt: skip
     say(f"one-shot phase: supernet and controller for {budget}, on {device.type}")
-    started, done, seen = time.monotonic(), 0, set()
+    uniform = optuna.create_study(
+        sampler=optuna.samplers.RandomSampler(seed=recipe.seed), direction=direction
+    )
+    train_seconds = seconds * TRAIN_SHARE if seconds is not None else None
+
+    def progress(done: int, elapsed: float) -> float:
+        """Share of the training budget spent (steps or time, whichever is further)."""
+        return max(
+            done / steps if steps is not None else 0.0,
+            elapsed / train_seconds if train_seconds is not None else 0.0,
+        )
+
+    started, done, seen, shown = time.monotonic(), 0, set(), 0
     optimizer: torch.optim.Optimizer | None = None
     # the bank's initial weights come from torch's generator: seeded, and restored after
     with cpu_threads(recipe.threads), torch.random.fork_rng(devices=[]):
         torch.manual_seed(recipe.seed)
         while not stop():
-            if steps is not None and done >= steps:
+            spent = progress(done, time.monotonic() - started)
+            if spent >= 1.0:
                 break
-            if seconds is not None and time.monotonic() - started >= seconds:
-                break
-            trial = controller.ask()
+            # first, children drawn uniformly train the shared weights for everyone, and the
+            # controller learns from rewards once they mean something (ENAS, SPOS)
+            source = uniform if spent < WARMUP else controller
+            trial = source.ask()
             child = _child(supernet, space, trial)
             if child is None:
-                controller.tell(trial, state=optuna.trial.TrialState.FAIL)
+                source.tell(trial, state=optuna.trial.TrialState.FAIL)
                 continue
             optimizer = _with_new_weights(optimizer, supernet, settings.lr)
             _train_step(child, optimizer, *batches.train(), classification)
-            controller.tell(trial, _score(child, [batches.val()], classification))
+            source.tell(trial, _score(child, [batches.val()], classification))
             seen.add(repr(sorted(trial.params.items())))
             done += 1
-            if done % max(1, (steps or 500) // 10) == 0:
-                say(f"one-shot step {done}: {len(seen)} architectures, {len(supernet.bank)} "
-                    f"shared tensors, {time.monotonic() - started:.0f} s")  # fmt: skip
+            if int(10 * spent) > shown:
+                shown = int(10 * spent)
+                say(
+                    f"one-shot {10 * shown}%: step {done}, {len(seen)} architectures, "
+                    f"{len(supernet.bank)} shared tensors, {time.monotonic() - started:.0f} s"
+                )
         if stop():
             say("one-shot phase interrupted: nothing handed on; a resume runs it again")
             return OneShotOutcome(done, time.monotonic() - started, len(seen), (), True)
-        ranked = _rank_candidates(controller, supernet, space, batches, settings.candidates,
-                                  classification)  # fmt: skip
+        deadline = started + seconds if seconds is not None else None
+        ranked = _rank_candidates(controller, supernet, space, batches, settings, classification,
+                                  deadline)  # fmt: skip
     top = ranked[: settings.top_k]
     handed = tuple(
         {"params": handed_params(prepared.space, arch, params), "reward": reward,
-         "summary": arch.summary()}
+         "summary": arch.summary().rsplit(" | ", 1)[0]}  # its training is not searched yet
         for reward, params, arch in top
     )  # fmt: skip
     for item in handed:
@@ -348,15 +372,20 @@ def _rank_candidates(
     supernet: Any,
     space: SearchSpace,
     batches: _Batches,
-    candidates: int,
+    settings: Any,
     classification: bool,
+    deadline: float | None,
 ) -> list[tuple[float, dict[str, Any], Architecture]]:
-    """The final controller's proposals, each scored on the whole validation split with
-    the shared weights, distinct, best first."""
+    """The final controller's proposals (``settings.candidates``, or as many as the phase's
+    time allows but at least ``top_k``), each scored on the whole validation split with
+    the shared weights; distinct, best first."""
     import optuna
 
     scored: dict[str, tuple[float, dict[str, Any], Architecture]] = {}
-    for _ in range(candidates):
+    for _ in range(settings.candidates):
+        late = deadline is not None and time.monotonic() >= deadline
+        if late and len(scored) >= settings.top_k:
+            break
         trial = controller.ask()
         child = _child(supernet, space, trial)
         if child is None:

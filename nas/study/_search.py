@@ -68,6 +68,7 @@ class PreparedSearch:
     storage_url: str
     validation: ValidationPlan = field(default_factory=lambda: ValidationPlan(1, "holdout"))
     warning: str | None = None  # the validation cannot separate trials (validation_warning)
+    worker: int | None = None  # a worker joining the study (it never runs a one-shot phase)
 
     def outcome(self, new_trials: int, interrupted: bool, rerun: int = 0) -> SearchOutcome:
         """How a run on this study ended, counting its complete trials now."""
@@ -140,7 +141,7 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
     if worker is None or previous is None:
         _describe(study, recipe, space, dataset, url, validation, warning, marks)
     fail_stale_trials(study, recipe.recovery)
-    return PreparedSearch(recipe, study, space, dataset, url, validation, warning)
+    return PreparedSearch(recipe, study, space, dataset, url, validation, warning, worker)
 
 
 def _search_storage(url: str, recipe: StudyRecipe) -> optuna.storages.BaseStorage:
@@ -302,7 +303,9 @@ def run_search(
     interrupted = False
     artifacts = _artifacts(prepared)
     with GracefulInterrupt(on_first=on_interrupt) as interrupt:
-        one_shot = run_one_shot(prepared, lambda: interrupt.requested, on_message)
+        one_shot = None
+        if prepared.worker is None:  # workers leave the phase to the search that owns the study
+            one_shot = run_one_shot(prepared, lambda: interrupt.requested, on_message)
         timeout = recipe.timeout
         if one_shot is not None and timeout is not None:
             timeout = max(0.0, timeout - one_shot.seconds)
