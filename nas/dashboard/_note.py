@@ -60,11 +60,12 @@ def study_note(
     choice: str | None,
     validation: str | None,
     warning: str | None,
+    one_shot: str | None = None,
 ) -> str:
     """The study's note: which trial is best (as ``nas best`` ranks them: ties on the
     objective go to the lower validation loss, cross-validated trials within one standard
     error of the best to the fewest parameters), how that choice was made when it was one,
-    how trials are validated, and any warning.
+    how trials are validated, any warning, and what a one-shot phase did.
 
     ``best`` is ``(trial number, "val_acc 0.95 ± 0.02, val_loss 0.13")`` or None.
     """
@@ -76,4 +77,6 @@ def study_note(
         lines += ["", f"**Validation:** {validation}"]
     if warning:
         lines += ["", f"**Warning:** {warning}"]
+    if one_shot:
+        lines += ["", f"**One-shot phase:** {one_shot}"]
     return "\n".join(lines)

@@ -43,7 +43,30 @@ def best_trial_note(study: optuna.Study) -> str:
             f"{k} {v:.4g}" + (f" ± {sd[k]:.2g}" if k in sd else "")
             for k, v in trial_record.metrics.items()
         ) + (f" — {trial_record.summary}" if trial_record.summary else ""))  # fmt: skip
-    return study_note(summary, choice, record.validation, record.validation_warning)
+    return study_note(
+        summary, choice, record.validation, record.validation_warning, one_shot_text(study)
+    )
+
+
+def one_shot_text(study: optuna.Study) -> str | None:
+    """What the study's one-shot phase did and how well it ranked (None: it had none)."""
+    from nas.study._one_shot import one_shot_ranking
+    from nas.study._record import StudyRecord
+
+    record = StudyRecord.read(study).one_shot
+    if not record:
+        return None
+    text = (
+        f"{record['steps']} supernet steps over {record['children']} architectures in "
+        f"{record['seconds']:.0f} s; {len(record['handed_off'])} handed on as trials"
+    )
+    ranking = one_shot_ranking(study)
+    if ranking is not None:
+        text += (
+            f"; Kendall tau {ranking[0]:+.2f} between the supernet's and the stand-alone "
+            f"validation scores of {ranking[1]} of them"
+        )
+    return text
 
 
 def artifact_dir_of(recipe: StudyRecipe, storage_url: str) -> Path:

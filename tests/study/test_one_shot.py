@@ -47,6 +47,10 @@ def test_the_phase_hands_its_best_architectures_to_stand_alone_trials(make_recip
     assert rewards == sorted(rewards, reverse=True) and 0.0 <= rewards[-1] <= 1.0
     tau, n = one_shot_ranking(study)
     assert n == 2 and -1.0 <= tau <= 1.0
+    from nas.study._artifacts import best_trial_note
+
+    note = best_trial_note(study)  # the dashboard's study note says what the phase did
+    assert "**One-shot phase:** 24 supernet steps" in note and f"tau {tau:+.2f}" in note
     # the controller's weights are in the study's artifact store
     from optuna.artifacts import FileSystemArtifactStore, download_artifact
     from safetensors.torch import load_file
