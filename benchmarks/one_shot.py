@@ -9,7 +9,7 @@ supernet's ranking quality.
    15-minute TPE search scores 98.5% (BENCHMARKS.md, "Search efficacy").
 2. **Ranking quality.** A one-shot phase of ``--rank-steps`` steps hands all of its
    ``--rank-archs`` proposals on (``top_k = candidates``); each is trained stand-alone
-   (the recipe's training, ``trial_timeout`` 60 s, no pruning) and Kendall's tau between
+   (the recipe's training, ``trial_timeout`` 30 s, no pruning) and Kendall's tau between
    the supernet's score and the stand-alone validation accuracy is reported.
 
     python benchmarks/one_shot.py --timeout 300 --seeds 0 [--rank-archs 20] [--json F]
@@ -76,7 +76,7 @@ def ranking(seed: int, steps: int, archs: int, work: Path) -> dict[str, object]:
     doc.update(
         study="rank", space=str(ROOT / "search_spaces" / "mnist1d.yaml"), seed=seed,
         storage=f"sqlite:///{work}/rank-{seed}.db", n_trials=archs, timeout=None,
-        trial_timeout=60, pruner="none",
+        trial_timeout=30, pruner="none",
         search={"mode": "one_shot", "steps": steps, "top_k": archs, "candidates": archs},
     )  # fmt: skip
     recipe = work / f"rank-{seed}.yaml"
