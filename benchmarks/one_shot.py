@@ -61,7 +61,7 @@ def search_and_export(mode: str, seed: int, timeout: float, work: Path) -> dict[
         result["export_error"] = export.stderr.strip().splitlines()[-1:]
     else:
         info = json.loads((out / "bundle.json").read_text())
-        result["test_acc"] = info["test_metrics"].get("test_acc")
+        result["test_acc"] = info["test_metrics"].get("acc")
         result["exported_trial"] = info["source"]["trial"]
     return result
 
