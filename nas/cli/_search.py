@@ -142,10 +142,12 @@ def _print_header(prepared: PreparedSearch, plan: WorkerPlan | None) -> None:
     console.print(f"[bold]space[/] {space}", highlight=False)
     console.print(f"[bold]validation[/] {prepared.validation.describe()}", highlight=False)
     if r.search.mode == "one_shot":
+        from nas.study import one_shot_budget_text
+
         s = r.search
         console.print(
             f"[bold]search[/] one-shot: supernet and controller ({s.learning}) for "
-            f"{_one_shot_budget_text(r)}, then the {s.top_k} best of {s.candidates} "
+            f"{one_shot_budget_text(r)}, then the {s.top_k} best of {s.candidates} "
             "proposals as trials",
             highlight=False,
         )
@@ -163,14 +165,6 @@ def _print_header(prepared: PreparedSearch, plan: WorkerPlan | None) -> None:
         where = f" on GPU {','.join(gpus)}" if gpus else f", {plan.threads} CPU thread(s) each"
         why = " (one per CPU; --workers 1 runs the trials in this process)" if plan.auto else ""
         console.print(f"[bold]workers[/] {plan.n_workers}{where}{why}", highlight=False)
-
-
-def _one_shot_budget_text(recipe: StudyRecipe) -> str:
-    from nas.study import one_shot_budget
-
-    steps, seconds = one_shot_budget(recipe)
-    parts = [f"{steps} steps" if steps is not None else "", f"{seconds:g} s" if seconds else ""]
-    return " or ".join(p for p in parts if p)
 
 
 def _space_command(recipe: StudyRecipe) -> str:

@@ -57,7 +57,13 @@ __getattr__, __dir__ = lazy_exports(
         ),
         "search_space": "nas.study._search",
         **dict.fromkeys(
-            ("OneShotOutcome", "one_shot_budget", "one_shot_ranking", "run_one_shot"),
+            (
+                "OneShotOutcome",
+                "one_shot_budget",
+                "one_shot_budget_text",
+                "one_shot_ranking",
+                "run_one_shot",
+            ),
             "nas.study._one_shot",
         ),
         **dict.fromkeys(("search", "best", "build_recipe", "quiet_optuna"), "nas.study._api"),
@@ -131,6 +137,7 @@ __all__ = [
     "make_pruner",
     "mask_password",
     "one_shot_budget",
+    "one_shot_budget_text",
     "one_shot_ranking",
     "open_storage",
     "parse_recipe",

@@ -108,6 +108,13 @@ def one_shot_budget(recipe: Any) -> tuple[int | None, float | None]:
     return settings.steps, seconds
 
 
+def one_shot_budget_text(recipe: Any) -> str:
+    """The phase's budget in words, e.g. ``2000 steps or 90 s`` (whichever ends first)."""
+    steps, seconds = one_shot_budget(recipe)
+    parts = [f"{steps} steps" if steps is not None else "", f"{seconds:g} s" if seconds else ""]
+    return " or ".join(part for part in parts if part)
+
+
 def phase_space(space: SearchSpace) -> SearchSpace:
     """``space`` as the supernet searches it: closed-form (final) blocks left out, and
     every training hyperparameter fixed at its first value."""
@@ -170,12 +177,7 @@ def run_one_shot(
         data.input_shape, data.num_outputs, preprocessing=data.preprocessing, device=device
     )
     batches = _Batches(data, settings.batch_size, recipe.seed, device)
-    budget = " and ".join(
-        part for part in (
-            f"{steps} steps" if steps is not None else "",
-            f"{seconds:.0f} s" if seconds is not None else "",
-        ) if part
-    )  # fmt: skip
+    budget = one_shot_budget_text(recipe)
     say(f"one-shot phase: supernet and controller for {budget}, on {device.type}")
     uniform = optuna.create_study(
         sampler=optuna.samplers.RandomSampler(seed=recipe.seed), direction=direction
@@ -202,10 +204,11 @@ def run_one_shot(
             # controller learns from rewards once they mean something (ENAS, SPOS)
             source = uniform if spent < WARMUP else controller
             trial = source.ask()
-            child = _child(supernet, space, trial)
-            if child is None:
+            built = _child(supernet, space, trial)
+            if built is None:
                 source.tell(trial, state=optuna.trial.TrialState.FAIL)
                 continue
+            child = built[1]
             optimizer = _with_new_weights(optimizer, supernet, settings.lr)
             _train_step(child, optimizer, *batches.train(), classification)
             source.tell(trial, _score(child, [batches.val()], classification))
@@ -253,12 +256,15 @@ def _split(prepared: PreparedSearch) -> Dataset:
     return prepared.dataset.fold(folds, 0) if folds > 1 else prepared.dataset
 
 
-def _child(supernet: Any, space: SearchSpace, trial: optuna.Trial) -> nn.Module | None:
+def _child(
+    supernet: Any, space: SearchSpace, trial: optuna.Trial
+) -> tuple[Architecture, nn.Module] | None:
+    """The trial's architecture and its child of the supernet (None: it does not build)."""
     from nas.base import ArchitectureError
 
     try:
         arch = space.sample(trial)
-        return supernet.child(arch)
+        return arch, supernet.child(arch)
     except ArchitectureError as exc:  # e.g. too many stride-2 blocks for the input
         _log.debug("one-shot: trial %d does not build: %s", trial.number, exc)
         return None
@@ -387,13 +393,13 @@ def _rank_candidates(
         if late and len(scored) >= settings.top_k:
             break
         trial = controller.ask()
-        child = _child(supernet, space, trial)
-        if child is None:
+        built = _child(supernet, space, trial)
+        if built is None:
             controller.tell(trial, state=optuna.trial.TrialState.FAIL)
             continue
+        arch, child = built
         reward = _score(child, batches.all_val(), classification)
         controller.tell(trial, reward)
-        arch = space.from_params(trial.params)
         scored.setdefault(arch.to_json(indent=None), (reward, dict(trial.params), arch))
     sign = -1.0 if classification else 1.0
     return sorted(scored.values(), key=lambda item: sign * item[0])
