@@ -11,7 +11,9 @@ floor: the storage's own cost), TPE and the controller:
   artifacts (note, diagram, weights). Everything a trial costs besides training.
 
 Prints the mean milliseconds per trial in windows of trials (flat = no O(n) work per trial)
-and each sampler's ratio to random search in the last window.
+and each sampler's ratio to random search in the last window, per trial and per suggested
+parameter (a sampler whose trials suggest more parameters, e.g. more blocks, pays one
+storage write for each). The samplers take turns, one window each.
 
     python benchmarks/overhead.py --trials 1000 [--postgres postgresql+psycopg://...]
         [--levels sample platform] [--samplers random tpe controller]
@@ -81,24 +83,35 @@ def platform_objective(space, tmp: Path):  # type: ignore[no-untyped-def]
     return objective
 
 
-def run(level: str, sampler_name: str, url: str, trials: int, window: int, tmp: Path) -> list:
-    space = load_space(SPACE)
+def _study(level: str, sampler_name: str, url: str):  # type: ignore[no-untyped-def]
     sampler = make_sampler(sampler_name, {}, SamplerContext(seed=0, n_objectives=1))
-    study = optuna.create_study(
+    return optuna.create_study(
         storage=open_storage(url),
         sampler=sampler,
         direction="maximize",
         study_name=f"{level}-{sampler_name}-{uuid.uuid4().hex[:6]}",
     )
+
+
+def run(level: str, names: list[str], url: str, trials: int, window: int, tmp: Path) -> dict:
+    """Mean ms per trial and mean parameters per trial of each sampler, per window.
+
+    The samplers take turns, one window each, so that all of them see the machine in the
+    same state (a shared machine drifts by tens of percent over minutes)."""
+    space = load_space(SPACE)
     objective = sample_objective(space) if level == "sample" else platform_objective(space, tmp)
-    means = []
+    studies = {name: _study(level, name, url) for name in names}
+    out: dict[str, dict[str, list[float]]] = {n: {"ms": [], "params": []} for n in names}
     for _ in range(trials // window):
-        start = time.perf_counter()
-        study.optimize(objective, n_trials=window)
-        means.append((time.perf_counter() - start) / window * 1000)
-        print(f"  {level} {sampler_name} {url.split(':')[0]} {len(study.trials)}: "
-              f"{means[-1]:.1f} ms/trial", flush=True)  # fmt: skip
-    return means
+        for name, study in studies.items():
+            start = time.perf_counter()
+            study.optimize(objective, n_trials=window)
+            out[name]["ms"].append((time.perf_counter() - start) / window * 1000)
+            recent = study.get_trials(deepcopy=False)[-window:]
+            out[name]["params"].append(sum(len(t.params) for t in recent) / window)
+            print(f"  {level} {name} {url.split(':')[0]} {len(study.trials)}: "
+                  f"{out[name]['ms'][-1]:.1f} ms/trial", flush=True)  # fmt: skip
+    return out
 
 
 def main() -> None:
@@ -120,22 +133,28 @@ def main() -> None:
             stores["PostgreSQL"] = args.postgres
         for level in args.levels:
             for store, url in stores.items():
-                for name in args.samplers:
-                    results[level, store, name] = run(
-                        level, name, url, args.trials, args.window, Path(tmp)
-                    )
-    marks = [0, len(next(iter(results.values()))) // 2, -1]
+                runs = run(level, args.samplers, url, args.trials, args.window, Path(tmp))
+                for name, measured in runs.items():
+                    results[level, store, name] = measured
+    windows = len(next(iter(results.values()))["ms"])
+    marks = [0, windows // 2, windows - 1]
     print(f"\nms per trial (mean over windows of {args.window} trials), no training\n")
     print("| level | store | sampler | "
-          + " | ".join(f"trials {m * args.window if m >= 0 else args.trials - args.window}"
-                       f"-{(m + 1) * args.window if m >= 0 else args.trials}" for m in marks)
-          + " | ratio to random (last window) |")  # fmt: skip
-    print("| --- | --- | --- |" + " --- |" * (len(marks) + 1))
-    for (level, store, name), means in results.items():
+          + " | ".join(f"trials {m * args.window}-{(m + 1) * args.window}" for m in marks)
+          + " | params per trial (last window) | ratio to random: per trial"
+          + " | per parameter |")  # fmt: skip
+    print("| --- | --- | --- |" + " --- |" * (len(marks) + 3))
+    for (level, store, name), measured in results.items():
+        ms, params = measured["ms"], measured["params"]
         floor = results.get((level, store, "random"))
-        ratio = f"{means[-1] / floor[-1]:.2f}x" if floor else "-"
-        cells = " | ".join(f"{means[m]:.1f}" for m in marks)
-        print(f"| {level} | {store} | {name} | {cells} | {ratio} |")
+        ratio = per_param = "-"
+        if floor:
+            ratio = f"{ms[-1] / floor['ms'][-1]:.2f}x"
+            unit = floor["ms"][-1] / floor["params"][-1]
+            per_param = f"{ms[-1] / params[-1] / unit:.2f}x"
+        cells = " | ".join(f"{ms[m]:.1f}" for m in marks)
+        row = f"| {level} | {store} | {name} | {cells} | {params[-1]:.1f} | {ratio} | {per_param} |"
+        print(row)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The one seam between nas and Optuna's private API.
 
 nas reads a few things Optuna keeps private, because the public API would cost a storage
-round trip or a deep copy per call on a hot path (the controller reads every trial once per
-trial; a crashed trial's retry history lives on its stored record). Every such use goes
+round trip or a deep copy per call on a hot path (the controller sees every trial once per
+trial, from the trial cache ``Study.ask`` has just synced; a crashed trial's retry history
+lives on its stored record). Every such use goes
 through this module, and each function fails with an error naming the missing piece and
 the supported Optuna versions instead of silently doing something else. Its tests
 (tests/base/test_optuna_compat.py) pin each assumption to the installed Optuna.
@@ -27,7 +28,7 @@ class OptunaCompatError(RuntimeError):
 
 
 try:  # the heartbeat machinery of RDB stores, and the per-process trial cache around them
-    from optuna.storages._cached_storage import _CachedStorage as CachedStorage  # noqa: F401
+    from optuna.storages._cached_storage import _CachedStorage as CachedStorage
     from optuna.storages._heartbeat import BaseHeartbeat, get_heartbeat_thread  # noqa: F401
 except ImportError as exc:  # pragma: no cover - depends on the installed Optuna
     raise OptunaCompatError(
@@ -50,6 +51,31 @@ def cached_trials(study: Study) -> list[FrozenTrial]:
     """Every trial of ``study`` in number order, without deep copies, through Optuna's
     per-process trial cache (one storage read for the trials that changed)."""
     return _private(study, "_get_trials")(deepcopy=False, use_cache=True)
+
+
+def trials_as_of_ask(study: Study) -> list[FrozenTrial]:
+    """Every trial of ``study`` in number order, as the per-process trial cache holds it.
+
+    ``Study.ask`` syncs that cache once per trial (it reads the storage for waiting trials,
+    then adds the trial it creates), just before the sampler's ``before_trial``; reading
+    the cache there sees the same study with no second storage round trip (a trial ask
+    popped from the queue still shows WAITING: unfinished either way). Falls back to
+    :func:`cached_trials` (one read) on a storage without the cache or a study not cached
+    yet.
+    """
+    storage: object = storage_of(study)
+    while not isinstance(storage, CachedStorage) and hasattr(storage, "_backend"):
+        storage = storage._backend  # nas's retrying store wraps Optuna's cache
+    if isinstance(storage, CachedStorage):
+        with _private(storage, "_lock"):
+            info = _private(storage, "_studies").get(study_id(study))
+            if info is not None and info.trials:
+                return sorted(_private(info, "trials").values(), key=_number)
+    return cached_trials(study)
+
+
+def _number(trial: FrozenTrial) -> int:
+    return trial.number
 
 
 def study_id(study: Study) -> int:
@@ -108,6 +134,7 @@ class TrialWindow:
     def __init__(self, study: Study, trials: Sequence[FrozenTrial], window: int | None) -> None:
         self._study, self._trials, self._window = study, trials, window
         self._directions: list[StudyDirection] | None = None
+        self._filtered: dict[tuple[TrialState, ...] | None, list[FrozenTrial]] = {}
 
     @property
     def directions(self) -> list[StudyDirection]:
@@ -134,8 +161,23 @@ class TrialWindow:
         states: Sequence[TrialState] | None = None,
         use_cache: bool = False,
     ) -> list[FrozenTrial]:
-        trials = [t for t in self._trials if states is None or t.state in states]
-        return trials if self._window is None else trials[-self._window :]
+        key = None if states is None else tuple(states)
+        if key not in self._filtered:  # TPE asks the same twice per parameter
+            self._filtered[key] = self._last(key)
+        return list(self._filtered[key])
+
+    def _last(self, states: tuple[TrialState, ...] | None) -> list[FrozenTrial]:
+        """The last ``window`` trials in ``states`` (all with no window), in number order,
+        scanning back from the newest so that the cost is the window's, not the study's."""
+        if self._window is None:
+            return [t for t in self._trials if states is None or t.state in states]
+        picked: list[FrozenTrial] = []
+        for trial in reversed(self._trials):
+            if len(picked) == self._window:
+                break
+            if states is None or trial.state in states:
+                picked.append(trial)
+        return picked[::-1]
 
     def get_trials(
         self, deepcopy: bool = True, states: Sequence[TrialState] | None = None

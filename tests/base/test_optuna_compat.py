@@ -30,6 +30,28 @@ def test_private_reads_match_the_public_api():
     assert study.trials[4].user_attrs["k"] == 5
 
 
+def test_the_trials_as_of_ask_are_the_stored_ones_without_a_read(tmp_path):
+    """On an RDB store (Optuna's per-process cache in front), right after ``ask`` the cache
+    holds every finished trial as the storage does, and the new trial as unfinished (one
+    popped from the queue still shows WAITING); on a store with no cache (in memory) the
+    same list comes from one read."""
+    sqlite = optuna.create_study(storage=f"sqlite:///{tmp_path / 's.db'}")
+    for study in (sqlite, _study(0)):
+        study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2, n_trials=4)
+        for enqueue in (False, True):
+            if enqueue:
+                study.enqueue_trial({"x": 0.5})
+            trial = study.ask()
+            cached = compat.trials_as_of_ask(study)
+            stored = study.get_trials(deepcopy=False)
+            assert [(t.number, t.state, t.params, t.values) for t in cached[:-1]] == [
+                (t.number, t.state, t.params, t.values) for t in stored[:-1]
+            ]
+            assert cached[-1].number == trial.number == len(stored) - 1
+            assert not cached[-1].state.is_finished()
+            study.tell(trial, 0.0)
+
+
 def test_a_missing_private_api_is_a_clear_error():
     class Elsewhere:
         pass
@@ -42,6 +64,13 @@ def test_the_window_shows_only_the_last_trials_and_refuses_the_rest():
     study = _study(12)
     view = compat.TrialWindow(study, compat.cached_trials(study), window=5)
     assert [t.number for t in view._get_trials(deepcopy=False)] == [7, 8, 9, 10, 11]
+    study.optimize(lambda t: 1 / 0, n_trials=3, catch=(ZeroDivisionError,))  # 3 failed
+    view = compat.TrialWindow(study, compat.cached_trials(study), window=5)
+    complete = view._get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    assert [t.number for t in complete] == [7, 8, 9, 10, 11]  # the last 5 of that state
+    assert [t.number for t in view._get_trials(deepcopy=False)] == [10, 11, 12, 13, 14]
+    complete.clear()  # a caller's edit of its list does not reach the view's
+    assert len(view._get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))) == 5
     assert view.direction == study.direction and not view._is_multi_objective()
     with pytest.raises(compat.OptunaCompatError, match="Study._storage"):
         view._storage  # noqa: B018  (reaching past the window to the real study)

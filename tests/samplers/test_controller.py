@@ -236,11 +236,11 @@ def test_learning_from_a_whole_sequence_equals_the_step_by_step_policy():
     for key, index in zip(keys, indices, strict=True):  # the textbook controller, in torch
         h, c = torch.lstm_cell(x, (h, c), cell.weight_ih, cell.weight_hh, cell.bias_ih,
                                cell.bias_hh)  # fmt: skip
-        head = policy.heads[policy._names[key]]
-        logits = 2.5 * torch.tanh(torch.nn.functional.linear(h[0], head.weight, head.bias) / 1.3)
+        weight, bias, embedding = policy.head(key)
+        logits = 2.5 * torch.tanh(torch.nn.functional.linear(h[0], weight, bias) / 1.3)
         log_p = torch.log_softmax(logits, -1)
         log_prob, entropy = log_prob + log_p[index], entropy - (log_p.exp() * log_p).sum()
-        x = policy.embeddings[policy._names[key]].weight[index : index + 1]
+        x = embedding[index : index + 1]
     fused_log_prob, fused_entropy = policy.sequence(keys, indices)
     assert fused_log_prob.item() == pytest.approx(log_prob.item(), abs=1e-5)
     assert fused_entropy.item() == pytest.approx(entropy.item(), abs=1e-5)
@@ -251,6 +251,47 @@ def test_learning_from_a_whole_sequence_equals_the_step_by_step_policy():
         assert (a is None) == (b is None)
         if a is not None:
             assert torch.allclose(a, b, atol=1e-6)
+
+
+def test_the_bank_optimizer_is_adam_on_one_tensor_per_head():
+    """Lazy Adam over the bank moves a head only when a trial used it, with the head's own
+    step count: the same as torch's Adam on a separate tensor per head (a head with no
+    gradient is skipped), step for step."""
+    import torch
+
+    from nas.samplers._controller._adam import PolicyAdam
+
+    policy, _, _ = _policy_and_sequence()
+    heads = {key: torch.nn.Parameter(policy.bank.detach()[first : first + n].clone())
+             for key, (first, n) in policy.spans.items()}  # fmt: skip
+    core = {name: torch.nn.Parameter(p.detach().clone())
+            for name, p in policy.named_parameters() if name != "bank"}  # fmt: skip
+    reference = torch.optim.Adam([*core.values(), *heads.values()], lr=0.05)
+    initial = policy.bank.detach().clone()
+    optimizer = PolicyAdam(policy, lr=0.05)
+    rng = np.random.default_rng(0)
+    trials = [(["a", "b", "a"], [0, 4, 2]), (["c"], [1]), (["b", "c", "b", "c"], [1, 0, 2, 1])]
+    for _ in range(4):
+        for keys, indices in trials:  # each trial uses a different subset of heads
+            advantage = float(rng.normal())
+            optimizer.zero_grad()
+            log_prob, entropy = policy.sequence(keys, indices)
+            (-advantage * log_prob - 0.01 * entropy).backward()
+            reference.zero_grad()
+            for name, p in policy.named_parameters():
+                if name != "bank":
+                    core[name].grad = p.grad.clone()
+            for key, (first, n) in policy.spans.items():
+                grad = policy.bank.grad[first : first + n]
+                heads[key].grad = grad.clone() if key in keys else None
+            optimizer.step()
+            reference.step()
+    for name, p in policy.named_parameters():
+        if name != "bank":
+            assert torch.allclose(p, core[name], atol=1e-6), name
+    for key, (first, n) in policy.spans.items():
+        assert torch.allclose(policy.bank[first : first + n], heads[key], atol=1e-6), key
+    assert not torch.allclose(policy.bank, initial, atol=1e-3)  # the steps moved it
 
 
 def _sampled_log_prob(policy, keys, indices):
@@ -275,7 +316,9 @@ def test_sampling_in_numpy_follows_the_policy_that_learning_updates():
     policy, keys, indices = _policy_and_sequence()
     before = _sampled_log_prob(policy, keys, indices)
     assert before == pytest.approx(policy.sequence(keys, indices)[0].item(), abs=1e-5)
-    optimizer = torch.optim.Adam(policy.parameters(), lr=0.1)
+    from nas.samplers._controller._adam import PolicyAdam
+
+    optimizer = PolicyAdam(policy, lr=0.1)
     (-policy.sequence(keys, indices)[0]).backward()
     optimizer.step()
     after = policy.sequence(keys, indices)[0].item()
@@ -283,7 +326,7 @@ def test_sampling_in_numpy_follows_the_policy_that_learning_updates():
     assert _sampled_log_prob(policy, keys, indices) == pytest.approx(after, abs=1e-5)
     clone = copy.deepcopy(policy)
     with torch.no_grad():
-        clone.heads[clone._names["a"]].bias.add_(1.0)
+        clone.head("a")[1].add_(1.0)
     changed = clone.sequence(keys, indices)[0].item()
     assert changed != pytest.approx(after, abs=1e-3)
     assert _sampled_log_prob(clone, keys, indices) == pytest.approx(changed, abs=1e-5)
@@ -303,25 +346,34 @@ def _three_params(trial):
             + trial.suggest_float("wd", 1e-6, 1e-2, log=True))  # fmt: skip
 
 
-def test_a_trial_reads_the_storage_once_and_the_inner_sampler_sees_a_window():
+@pytest.mark.parametrize("store", ["memory", "sqlite"])
+def test_a_trial_reads_the_storage_at_most_once_and_the_inner_sampler_sees_a_window(
+    tmp_path, store
+):
+    """In memory the controller reads the trials once per trial; on an RDB store it reads
+    the cache that ``Study.ask`` has just synced, so it adds no read to Optuna's own."""
     import torch
 
-    study = optuna.create_study(sampler=ControllerSampler(seed=0, inner_window=5))
+    def create(sampler):
+        url = None if store == "memory" else f"sqlite:///{tmp_path / 's.db'}"
+        return optuna.create_study(sampler=sampler, storage=url)
+
+    study = create(ControllerSampler(seed=0, inner_window=5))
     study.optimize(_three_params, n_trials=12)
     seen = []
     inner = study.sampler._inner
     original = inner.sample_independent
 
     def spy(view, trial, name, dist):
-        seen.append(len(view._get_trials(deepcopy=False, states=None)))
+        seen.append([t.number for t in view._get_trials(deepcopy=False, states=None)])
         return original(view, trial, name, dist)
 
     inner.sample_independent = spy
     threads = torch.get_num_threads()
     reads = _count_reads(study, _three_params, 3)
-    assert seen == [5] * 6  # the last 5 trials, whatever the study's size
+    # the last 5 trials, whatever the study's size (the running trial included)
+    assert seen == [list(range(n - 4, n + 1)) for n in (12, 12, 13, 13, 14, 14)]
     assert torch.get_num_threads() == threads  # the policy's single-thread section restored it
-    # one storage read per trial on top of what Optuna itself does (RandomSampler: none)
-    floor = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    floor = create(optuna.samplers.RandomSampler(seed=0))  # reads only what Optuna does
     floor.optimize(_three_params, n_trials=12)
-    assert reads == _count_reads(floor, _three_params, 3) + 3
+    assert reads == _count_reads(floor, _three_params, 3) + (3 if store == "memory" else 0)

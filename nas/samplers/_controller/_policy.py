@@ -5,6 +5,11 @@ decision (a learned start vector for the first); a softmax head per parameter (c
 first sight of its name and distribution) turns the hidden state into choice logits,
 squashed as ``tanh_constant * tanh(logits / temperature)`` (ENAS, Pham et al. 2018).
 Heads are initialised from a hash of their key, so every process builds the same ones.
+
+All heads live in one tensor, the bank: one row per choice, holding that choice's output
+weights, its bias and its embedding. Learning from a trial then gathers the rows it used
+in one op instead of concatenating a hundred small tensors, and the optimizer updates one
+tensor (``_adam.py``), which is most of what a REINFORCE step costs at this size.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 class Policy(nn.Module):
-    """LSTM cell, start input, and per-parameter heads and embeddings."""
+    """LSTM cell, start input, and the bank of per-parameter heads and embeddings."""
 
     def __init__(
         self, hidden: int, temperature: float, tanh_constant: float | None, seed: int
@@ -48,25 +53,40 @@ class Policy(nn.Module):
         for p in self.cell.parameters():
             nn.init.uniform_(p, -0.1, 0.1, generator=generator)
         self.start = nn.Parameter(torch.empty(1, hidden).uniform_(-0.1, 0.1, generator=generator))
-        self.heads = nn.ModuleDict()
-        self.embeddings = nn.ModuleDict()
-        self._names: dict[str, str] = {}
+        # row r: [output weights (hidden) | bias (1) | embedding (hidden)] of one choice
+        self.bank = nn.Parameter(torch.empty(0, 2 * hidden + 1))
+        self.spans: dict[str, tuple[int, int]] = {}  # head key -> (first row, choices)
         # numpy views of the parameters (shared memory: in-place optimizer steps show)
         self._arrays: dict[str, tuple[np.ndarray, ...]] = {}
 
-    def ensure(self, key: str, n: int) -> list[nn.Parameter]:
-        """Create the head and embedding of ``key`` if new; returns the new parameters."""
-        if key in self._names:
-            return []
-        name = f"d{len(self._names)}"  # ModuleDict keys cannot hold every character
-        self._names[key] = name
+    def ensure(self, key: str, n: int) -> bool:
+        """Create the head and embedding of ``key`` if new (True when it was)."""
+        if key in self.spans:
+            return False
         generator = torch.Generator().manual_seed(self.seed ^ zlib.crc32(key.encode()))
-        head = nn.Linear(self.hidden, n)
-        embedding = nn.Embedding(n, self.hidden)
-        for p in (*head.parameters(), *embedding.parameters()):
-            nn.init.uniform_(p, -0.1, 0.1, generator=generator)
-        self.heads[name], self.embeddings[name] = head, embedding
-        return [*head.parameters(), *embedding.parameters()]
+        weight = torch.empty(n, self.hidden).uniform_(-0.1, 0.1, generator=generator)
+        bias = torch.empty(n, 1).uniform_(-0.1, 0.1, generator=generator)
+        embedding = torch.empty(n, self.hidden).uniform_(-0.1, 0.1, generator=generator)
+        self.spans[key] = (self.bank.shape[0], n)
+        rows = torch.cat([weight, bias, embedding], dim=1)
+        self.bank = nn.Parameter(torch.cat([self.bank.detach(), rows]))
+        self._arrays = {}  # views of the old bank
+        return True
+
+    def head(self, key: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Output weights, bias and embedding of ``key`` (views of the bank)."""
+        first, n = self.spans[key]
+        rows = self.bank[first : first + n]
+        h = self.hidden
+        return rows[:, :h], rows[:, h], rows[:, h + 1 :]
+
+    def heads_state(self) -> dict[str, torch.Tensor]:
+        """The weights by name: the cell's, ``start``, and each head's rows as
+        ``head:<parameter key>`` (what a saved policy should say)."""
+        state = {k: v for k, v in self.state_dict().items() if k != "bank"}
+        for key, (first, n) in self.spans.items():
+            state[f"head:{key}"] = self.bank.detach()[first : first + n]
+        return state
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
@@ -82,13 +102,14 @@ class Policy(nn.Module):
         return p.detach().numpy()
 
     def _head_arrays(self, key: str) -> tuple[np.ndarray, ...]:
-        name = self._names[key]
-        if name not in self._arrays:
-            head, embedding = self.heads[name], self.embeddings[name]
-            self._arrays[name] = tuple(
-                self._array(p) for p in (head.weight, head.bias, embedding.weight)
-            )
-        return self._arrays[name]
+        if key not in self._arrays:
+            if "bank" not in self._arrays:
+                self._arrays["bank"] = (self._array(self.bank),)
+            (bank,) = self._arrays["bank"]
+            first, n = self.spans[key]
+            rows, h = bank[first : first + n], self.hidden
+            self._arrays[key] = (rows[:, :h], rows[:, h], rows[:, h + 1 :])
+        return self._arrays[key]
 
     # sampling runs in numpy on views of the weights: one decision per suggest call, and a
     # dozen torch dispatches per step cost more than the arithmetic (tested equal to the
@@ -100,13 +121,20 @@ class Policy(nn.Module):
             weights = (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
             self._arrays["cell"] = tuple(self._array(p) for p in weights)
         w_ih, w_hh, b_ih, b_hh = self._arrays["cell"]
-        gates = w_ih @ state.x + w_hh @ state.h + b_ih + b_hh  # torch's order: i, f, g, o
+        gates = w_ih @ state.x  # torch's order: i, f, g, o
+        gates += w_hh @ state.h
+        gates += b_ih
+        gates += b_hh
         n = self.hidden
-        i, f, o = _sigmoid(gates[:n]), _sigmoid(gates[n : 2 * n]), _sigmoid(gates[3 * n :])
-        c = f * state.c + i * np.tanh(gates[2 * n : 3 * n])
+        squashed = _sigmoid(gates)  # of all four blocks at once; g's is not used
+        i, f, o = squashed[:n], squashed[n : 2 * n], squashed[3 * n :]
+        c = f * state.c
+        c += i * np.tanh(gates[2 * n : 3 * n])
         h = o * np.tanh(c)
         weight, bias, _ = self._head_arrays(key)
-        logits = (weight @ h + bias) / self.temperature
+        logits = weight @ h
+        logits += bias
+        logits /= self.temperature
         if self.tanh_constant:
             logits = self.tanh_constant * np.tanh(logits)
         return logits, RolloutState(h, c, state.x)
@@ -120,71 +148,52 @@ class Policy(nn.Module):
 
         The same function as chaining :meth:`step` and :meth:`feed`, but the actions are
         known, so every step's input is known up front: one fused LSTM call runs all steps,
-        and one matrix product with every used head stacked gives all logits (each step's
-        softmax is masked to its own head's rows). About 20x cheaper to differentiate than
-        the step-by-step graph, which is what learning from each trial costs.
+        and one matrix product with the used heads' rows (one gather from the bank) gives
+        all logits (each step's softmax is masked to its own head's rows). About 20x
+        cheaper to differentiate than the step-by-step graph, which is what learning from
+        each trial costs.
         """
-        names = [self._names[k] for k in keys]
-        order = list(dict.fromkeys(names))  # each head once, in first-use order
-        heads = [self.heads[n] for n in order]
-        sizes = [h.out_features for h in heads]
-        offsets = dict(zip(order, torch.tensor([0, *sizes[:-1]]).cumsum(0).tolist(), strict=True))
-        rows = torch.tensor([offsets[n] + i for n, i in zip(names, indices, strict=True)])
-        table = torch.cat([self.embeddings[n].weight for n in order])
-        x = torch.cat([self.start, table[rows[:-1]]]).unsqueeze(1)  # step t sees action t-1
-        zeros = torch.zeros(1, 1, self.hidden)
-        cell = self.cell
-        weights = [cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
-        out = torch.lstm(x, (zeros, zeros), weights, True, 1, 0.0, True, False, False)[0]
-        weight = torch.cat([h.weight for h in heads])
-        bias = torch.cat([h.bias for h in heads])
-        logits = torch.nn.functional.linear(out[:, 0], weight, bias) / self.temperature
-        if self.tanh_constant:
-            logits = self.tanh_constant * torch.tanh(logits)
-        columns = torch.arange(sum(sizes))
-        starts = torch.tensor([offsets[n] for n in names]).unsqueeze(1)
-        ends = starts + torch.tensor([self.heads[n].out_features for n in names]).unsqueeze(1)
-        mask = (columns >= starts) & (columns < ends)
-        # a finite fill (not -inf): exp(-1e9) is exactly 0 but keeps 0 * log p finite
-        log_p = torch.log_softmax(logits.masked_fill(~mask, -1e9), dim=1)
-        log_prob = log_p.gather(1, rows.unsqueeze(1)).sum()
-        entropy = -(log_p.exp() * log_p).sum()
-        return log_prob, entropy
+        log_prob, entropy, _ = self.sequences([(keys, indices)])
+        return log_prob.sum(), entropy.sum()
 
     def sequences(self, batch: list[tuple[list[str], list[int]]]) -> tuple[torch.Tensor, ...]:
         """Per-decision log-probabilities, entropies and validity (each ``(steps, B)``) of
         ``B`` decision sequences of any lengths and keys, in one LSTM call: :meth:`sequence`
         for a whole batch, padded to the longest (``valid`` is 0 on padding), each step's
         softmax masked to its own head."""
-        names = [[self._names[k] for k in keys] for keys, _ in batch]
-        order = list(dict.fromkeys(n for seq in names for n in seq))
-        heads = [self.heads[n] for n in order]
-        sizes = [h.out_features for h in heads]
-        offsets = dict(zip(order, torch.tensor([0, *sizes[:-1]]).cumsum(0).tolist(), strict=True))
-        steps, size = max(len(seq) for seq in names), len(batch)
-        rows = torch.zeros(steps, size, dtype=torch.long)
-        starts = torch.zeros(steps, size, dtype=torch.long)
-        ends = torch.zeros(steps, size, dtype=torch.long)  # start == end: a padded step
-        for b, (seq, (_, indices)) in enumerate(zip(names, batch, strict=True)):
-            for t, (name, index) in enumerate(zip(seq, indices, strict=True)):
-                rows[t, b] = offsets[name] + index
-                starts[t, b] = offsets[name]
-                ends[t, b] = offsets[name] + self.heads[name].out_features
-        table = torch.cat([self.embeddings[n].weight for n in order])
-        x = torch.cat([self.start.expand(1, size, -1), table[rows[:-1]]])  # (steps, B, H)
-        zeros = torch.zeros(1, size, self.hidden)
+        used = list(dict.fromkeys(k for keys, _ in batch for k in keys))  # first-use order
+        local: dict[str, int] = {}  # head key -> its first row among the gathered ones
+        columns: list[int] = []
+        for key in used:
+            first, n = self.spans[key]
+            local[key] = len(columns)
+            columns.extend(range(first, first + n))
+        steps, size = max(len(keys) for keys, _ in batch), len(batch)
+        rows = [[0] * size for _ in range(steps)]
+        starts = [[0] * size for _ in range(steps)]
+        ends = [[0] * size for _ in range(steps)]  # start == end: a padded step
+        for b, (keys, indices) in enumerate(batch):
+            for t, (key, index) in enumerate(zip(keys, indices, strict=True)):
+                rows[t][b] = local[key] + index
+                starts[t][b] = local[key]
+                ends[t][b] = local[key] + self.spans[key][1]
+        row, start, end = torch.tensor(rows), torch.tensor(starts), torch.tensor(ends)
+        gathered = self.bank.index_select(0, torch.tensor(columns))
+        h = self.hidden
+        weight, bias, table = gathered[:, :h], gathered[:, h], gathered[:, h + 1 :]
+        x = torch.cat([self.start.expand(1, size, -1), table[row[:-1]]])  # (steps, B, H)
+        zeros = torch.zeros(1, size, h)
         cell = self.cell
         weights = [cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh]
         out = torch.lstm(x, (zeros, zeros), weights, True, 1, 0.0, True, False, False)[0]
-        weight = torch.cat([h.weight for h in heads])
-        bias = torch.cat([h.bias for h in heads])
         logits = torch.nn.functional.linear(out, weight, bias) / self.temperature
         if self.tanh_constant:
             logits = self.tanh_constant * torch.tanh(logits)
-        columns = torch.arange(sum(sizes))
-        mask = (columns >= starts[..., None]) & (columns < ends[..., None])
+        column = torch.arange(len(columns))
+        mask = (column >= start[..., None]) & (column < end[..., None])
+        # a finite fill (not -inf): exp(-1e9) is exactly 0 but keeps 0 * log p finite
         log_p = torch.log_softmax(logits.masked_fill(~mask, -1e9), dim=-1)
-        valid = (ends > starts).to(log_p.dtype)
-        log_prob = log_p.gather(-1, rows[..., None])[..., 0] * valid
+        valid = (end > start).to(log_p.dtype)
+        log_prob = log_p.gather(-1, row[..., None])[..., 0] * valid
         entropy = -(log_p.exp() * log_p).sum(-1) * valid
         return log_prob, entropy, valid

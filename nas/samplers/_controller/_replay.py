@@ -27,6 +27,7 @@ from optuna.study import StudyDirection
 from optuna.trial import TrialState
 from torch import Tensor
 
+from nas.samplers._controller._adam import PolicyAdam
 from nas.samplers._controller._policy import Policy
 from nas.samplers._controller._reward import RankReward
 
@@ -63,7 +64,7 @@ class ReplayLearner:
         self,
         config: ReplayConfig,
         policy: Policy,
-        optimizer: torch.optim.Optimizer,
+        optimizer: PolicyAdam,
         rewards: RankReward,
     ) -> None:
         self.config, self.policy, self.optimizer, self.rewards = config, policy, optimizer, rewards

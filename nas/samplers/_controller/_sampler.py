@@ -44,7 +44,9 @@ from nas.base.optuna_compat import (
     cached_trials,
     study_id,
     trial_id,
+    trials_as_of_ask,
 )
+from nas.samplers._controller._adam import PolicyAdam
 from nas.samplers._controller._decisions import Decision, decision_for
 from nas.samplers._controller._policy import Policy, RolloutState
 from nas.samplers._controller._record import ControllerRecord
@@ -79,7 +81,7 @@ def _one_thread() -> Iterator[None]:
 class _Rollout:
     state: RolloutState
     rng: np.random.Generator  # the trial's draws, in suggest order
-    trials: list[FrozenTrial] = field(default_factory=list)  # the study as before_trial read it
+    view: TrialWindow  # the study as before_trial read it, as the inner sampler sees it
     names: list[str] = field(default_factory=list)
     log_prob: float = 0.0
     log_probs: list[float] = field(default_factory=list)
@@ -149,6 +151,8 @@ class ControllerSampler(BaseSampler):
             raise ValueError(f"numeric must be 'bins' or 'inner', got {numeric!r}")
         if bins < 2:
             raise ValueError(f"bins must be at least 2, got {bins}")
+        if inner_window is not None and inner_window < 1:
+            raise ValueError(f"inner_window must be at least 1 or None, got {inner_window}")
         self._seed = (
             int(np.random.SeedSequence(seed).generate_state(1)[0]) if seed is None else seed
         )
@@ -168,15 +172,15 @@ class ControllerSampler(BaseSampler):
         )
         self._lock = threading.RLock()
         self._rollouts: dict[int, _Rollout] = {}
-        self._decisions: dict[tuple[str, BaseDistribution], Decision | None] = {}
+        # name -> (distribution, decision): a space asks the same few dozen, every trial
+        self._decisions: dict[str, tuple[BaseDistribution, Decision | None]] = {}
         self._reset()
 
     # ---- policy state -------------------------------------------------------------
     def _reset(self) -> None:
         """Forget everything learned: the state a fresh process starts from."""
         self._policy = Policy(seed=self._seed, **self._config)
-        # one parameter group, one fused kernel: a step touches ~100 small tensors
-        self._optimizer = torch.optim.Adam(self._policy.parameters(), lr=self._lr, fused=True)
+        self._optimizer = PolicyAdam(self._policy, lr=self._lr)
         self._rewards = RankReward(*self._reward_args)
         self._learner = ReplayLearner(
             self._replay_config, self._policy, self._optimizer, self._rewards
@@ -186,30 +190,31 @@ class ControllerSampler(BaseSampler):
         self._study_id: int | None = None
 
     def _ensure(self, decision: Decision) -> None:
-        new = self._policy.ensure(decision.key, decision.n)
-        if new:
-            self._optimizer.param_groups[0]["params"].extend(new)
+        self._policy.ensure(decision.key, decision.n)
 
     def _decision(self, name: str, dist: BaseDistribution) -> Decision | None:
-        key = (name, dist)
-        if key not in self._decisions:  # a space asks the same few dozen, every trial
-            self._decisions[key] = (
-                None
-                if dist.single()
-                else decision_for(name, dist, self._bins, self._numeric == "inner")
-            )
-        return self._decisions[key]
+        known = self._decisions.get(name)
+        if known is not None and (known[0] is dist or known[0] == dist):
+            return known[1]  # comparing is cheap; hashing a distribution is not
+        decision = (
+            None
+            if dist.single()
+            else decision_for(name, dist, self._bins, self._numeric == "inner")
+        )
+        self._decisions[name] = (dist, decision)
+        return decision
 
     # ---- learning -----------------------------------------------------------------
-    def _catch_up(self, study: Study) -> list[FrozenTrial]:
+    def _catch_up(self, study: Study, *, in_ask: bool = False) -> list[FrozenTrial]:
         """Learn from finished trials not yet learned from, in trial-number order.
 
-        Returns the study's trials, read once (the one storage read a trial costs here).
+        Returns the study's trials, read once; inside ``Study.ask`` (``before_trial``) from
+        the trial cache that ask has just synced, so a trial costs no storage read here.
         """
         if self._study_id != study_id(study):
             self._reset()
             self._study_id = study_id(study)
-        trials = cached_trials(study)
+        trials = trials_as_of_ask(study) if in_ask else cached_trials(study)
         while self._learned < len(trials) and trials[self._learned].state in _FINISHED:
             self._learn(study, trials[self._learned])
             self._learned += 1
@@ -285,16 +290,17 @@ class ControllerSampler(BaseSampler):
         with self._lock, _one_thread():
             self._catch_up(study)
             digest = hashlib.sha256()
-            for name, tensor in sorted(self._policy.state_dict().items()):
+            for name, tensor in sorted(self._policy.heads_state().items()):
                 digest.update(name.encode())
                 digest.update(tensor.detach().numpy().tobytes())
             return digest.hexdigest()
 
     def policy_state(self, study: Study) -> dict[str, torch.Tensor]:
-        """The policy's weights after catching up on ``study`` (a copy, to save)."""
+        """The policy's weights after catching up on ``study`` (a copy, to save): the
+        LSTM cell's, ``start``, and each decision's head as ``head:<name>|<distribution>``."""
         with self._lock, _one_thread():
             self._catch_up(study)
-            return {k: v.detach().clone() for k, v in self._policy.state_dict().items()}
+            return {k: v.detach().clone() for k, v in self._policy.heads_state().items()}
 
     def choice_probabilities(
         self, study: Study, name: str, distribution: BaseDistribution
@@ -323,14 +329,14 @@ class ControllerSampler(BaseSampler):
     ) -> dict[str, Any]:
         return {}
 
-    def _rollout(self, trial: FrozenTrial, trials: list[FrozenTrial]) -> _Rollout:
+    def _rollout(self, study: Study, trial: FrozenTrial, trials: list[FrozenTrial]) -> _Rollout:
         rng = np.random.default_rng([self._seed, trial.number])
-        return _Rollout(self._policy.initial(), rng, trials)
+        return _Rollout(self._policy.initial(), rng, TrialWindow(study, trials, self._window))
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         with self._lock, _one_thread():
-            trials = self._catch_up(study)
-            self._rollouts[trial_id(trial)] = self._rollout(trial, trials)
+            trials = self._catch_up(study, in_ask=True)
+            self._rollouts[trial_id(trial)] = self._rollout(study, trial, trials)
         self._inner.before_trial(study, trial)
 
     def sample_independent(
@@ -344,11 +350,15 @@ class ControllerSampler(BaseSampler):
         rollout = self._rollouts.get(trial_id(trial))
         if rollout is None:  # a trial that did not pass through before_trial
             rollout = self._rollouts.setdefault(
-                trial_id(trial), self._rollout(trial, cached_trials(study))
+                trial_id(trial), self._rollout(study, trial, cached_trials(study))
             )
         if decision is None:  # delegated numeric range (numeric="inner")
-            view = TrialWindow(study, rollout.trials, self._window)
-            return self._inner.sample_independent(view, trial, param_name, param_distribution)  # type: ignore[arg-type]
+            return self._inner.sample_independent(
+                rollout.view,  # type: ignore[arg-type]
+                trial,
+                param_name,
+                param_distribution,
+            )
         # the policy samples in numpy (Policy.step): no torch op, so no thread pool to pin
         with self._lock:
             self._ensure(decision)
@@ -358,14 +368,15 @@ class ControllerSampler(BaseSampler):
                 z = np.zeros_like(z)
             log_p = _log_softmax(z)
             probs = np.exp(log_p)
-            cumulative = np.cumsum(probs)
-            index = int(np.searchsorted(cumulative, rollout.rng.random() * cumulative[-1], "right"))
+            cumulative = probs.cumsum()
+            index = int(cumulative.searchsorted(rollout.rng.random() * cumulative[-1], "right"))
             index = min(index, decision.n - 1)
             rollout.state = self._policy.feed(state, decision.key, index)
             rollout.names.append(param_name)
-            rollout.log_prob += float(log_p[index])
-            rollout.log_probs.append(float(log_p[index]))
-            rollout.entropy += float(-(probs * log_p).sum())
+            chosen = float(log_p[index])
+            rollout.log_prob += chosen
+            rollout.log_probs.append(chosen)
+            rollout.entropy -= float(probs @ log_p)
             return decision.value(index, rollout.rng)
 
     def after_trial(
