@@ -7,15 +7,20 @@ best at 3e-3. The optimum is found exactly by dynamic programming over the chain
 report regret (optimum - value; 0 is perfect).
 
     python benchmarks/controller_synthetic.py [--trials 300] [--seeds 5] [--only tpe ...]
+        [--plot benchmarks/results/controller_synthetic.png]
+
+``--plot`` draws the mean best-so-far regret of each sampler by trial and by wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
 import itertools
 import math
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 import optuna
@@ -71,12 +76,18 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=300)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--only", nargs="*", help="sampler names to run")
-    parser.add_argument("--problem", type=int, default=1234,
-                        help="seed of the problem's tables (tune on another than you report)")
+    parser.add_argument(
+        "--problem",
+        type=int,
+        default=1234,
+        help="seed of the problem's tables (tune on another than you report)",
+    )
+    parser.add_argument("--plot", type=Path, help="PNG of best-so-far regret by trial and time")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     objective, optimum = make_problem(args.problem)
     results: dict[str, list[tuple[float, float, float]]] = {}
+    curves: dict[str, list[tuple[list[float], list[float]]]] = {}  # (regret, seconds) by trial
     for seed in range(args.seeds):
         for name, sampler in samplers(seed).items():
             if args.only and name not in args.only:
@@ -87,6 +98,11 @@ def main() -> None:
             seconds = time.perf_counter() - start
             values = [t.value for t in study.trials]
             last = values[-100:]
+            first = study.trials[0].datetime_start
+            curves.setdefault(name, []).append((
+                [optimum - v for v in itertools.accumulate(values, max)],
+                [(t.datetime_complete - first).total_seconds() for t in study.trials],
+            ))  # fmt: skip
             results.setdefault(name, []).append(
                 (
                     optimum - max(values),
@@ -114,6 +130,40 @@ def main() -> None:
             f"| {name} | {statistics.mean(best):.3f} ± {sd(best):.3f} | "
             f"{statistics.mean(last):.3f} ± {sd(last):.3f} | {statistics.mean(ms):.1f} |"
         )
+    if args.plot:
+        plot(curves, args.trials, args.plot)
+
+
+def plot(curves: dict[str, list[tuple[list[float], list[float]]]], trials: int, path: Path) -> None:
+    """Mean best-so-far regret by trial, and by wall time up to the shortest run's end."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def at(regrets: list[float], seconds: list[float], t: float) -> float:
+        done = bisect.bisect_right(seconds, t)  # trials finished by time t
+        return regrets[done - 1] if done else regrets[0]
+
+    horizon = min(seconds[-1] for runs in curves.values() for _, seconds in runs)
+    grid = [horizon * i / 200 for i in range(1, 201)]
+    fig, (by_trial, by_time) = plt.subplots(1, 2, figsize=(11, 4))
+    for colour, (name, runs) in enumerate(curves.items()):
+        mean = [statistics.mean(r[i] for r, _ in runs) for i in range(trials)]
+        by_trial.plot(range(1, trials + 1), mean, label=name, color=f"C{colour}")
+        by_time.plot(grid, [statistics.mean(at(r, s, t) for r, s in runs) for t in grid],
+                     label=name, color=f"C{colour}")  # fmt: skip
+    by_trial.set(xlabel="trial", ylabel="best-so-far regret (lower is better)",
+                 title="by trial (mean of seeds)")  # fmt: skip
+    by_time.set(xlabel="seconds (in-memory store, no training)", title="by wall time")
+    for ax in (by_trial, by_time):
+        ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    print(f"\nplot: {path}")
 
 
 if __name__ == "__main__":
