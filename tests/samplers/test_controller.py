@@ -256,7 +256,7 @@ def test_learning_from_a_whole_sequence_equals_the_step_by_step_policy():
 def test_the_bank_optimizer_is_adam_on_one_tensor_per_head():
     """Lazy Adam over the bank moves a head only when a trial used it, with the head's own
     step count: the same as torch's Adam on a separate tensor per head (a head with no
-    gradient is skipped), step for step."""
+    gradient is skipped), step for step, also for a head that appears mid-study."""
     import torch
 
     from nas.samplers._controller._adam import PolicyAdam
@@ -271,7 +271,13 @@ def test_the_bank_optimizer_is_adam_on_one_tensor_per_head():
     optimizer = PolicyAdam(policy, lr=0.05)
     rng = np.random.default_rng(0)
     trials = [(["a", "b", "a"], [0, 4, 2]), (["c"], [1]), (["b", "c", "b", "c"], [1, 0, 2, 1])]
-    for _ in range(4):
+    for round_ in range(4):
+        if round_ == 2:  # a parameter seen for the first time: the bank grows
+            assert policy.ensure("d", 4)
+            first, n = policy.spans["d"]
+            heads["d"] = torch.nn.Parameter(policy.bank.detach()[first : first + n].clone())
+            reference.param_groups[0]["params"].append(heads["d"])
+            trials.append((["d", "a", "d"], [3, 1, 0]))
         for keys, indices in trials:  # each trial uses a different subset of heads
             advantage = float(rng.normal())
             optimizer.zero_grad()
@@ -291,7 +297,7 @@ def test_the_bank_optimizer_is_adam_on_one_tensor_per_head():
             assert torch.allclose(p, core[name], atol=1e-6), name
     for key, (first, n) in policy.spans.items():
         assert torch.allclose(policy.bank[first : first + n], heads[key], atol=1e-6), key
-    assert not torch.allclose(policy.bank, initial, atol=1e-3)  # the steps moved it
+    assert not torch.allclose(policy.bank[: len(initial)], initial, atol=1e-3)  # they moved it
 
 
 def _sampled_log_prob(policy, keys, indices):
