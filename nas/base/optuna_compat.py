@@ -13,7 +13,7 @@ Imported explicitly (it imports optuna); ``nas.base`` does not import it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import optuna
@@ -63,15 +63,22 @@ def trials_as_of_ask(study: Study) -> list[FrozenTrial]:
     :func:`cached_trials` (one read) on a storage without the cache or a study not cached
     yet.
     """
-    storage: object = storage_of(study)
-    while not isinstance(storage, CachedStorage) and hasattr(storage, "_backend"):
-        storage = storage._backend  # nas's retrying store wraps Optuna's cache
+    storage = _innermost(study, lambda s: isinstance(s, CachedStorage))
     if isinstance(storage, CachedStorage):
         with _private(storage, "_lock"):
             info = _private(storage, "_studies").get(study_id(study))
             if info is not None and info.trials:
                 return sorted(_private(info, "trials").values(), key=_number)
     return cached_trials(study)
+
+
+def _innermost(study: Study, found: Callable[[object], bool]) -> object:
+    """The first storage in the study's chain of wrappers that ``found`` accepts (nas's
+    retrying store wraps Optuna's cache, which wraps RDB), else the innermost one."""
+    storage: object = storage_of(study)
+    while not found(storage) and hasattr(storage, "_backend"):
+        storage = storage._backend
+    return storage
 
 
 def _number(trial: FrozenTrial) -> int:
@@ -95,9 +102,7 @@ def storage_of(study: Study) -> optuna.storages.BaseStorage:
 def storage_url(study: Study) -> str | None:
     """The SQLAlchemy URL of a study on an RDB store (None: another kind of storage).
     Optuna wraps RDBStorage in a per-process cache whose backend holds the URL."""
-    storage: object = storage_of(study)
-    while not isinstance(getattr(storage, "url", None), str) and hasattr(storage, "_backend"):
-        storage = storage._backend  # nas's retrying store wraps Optuna's cache wraps RDB
+    storage = _innermost(study, lambda s: isinstance(getattr(s, "url", None), str))
     url = getattr(storage, "url", None)
     return url if isinstance(url, str) else None
 

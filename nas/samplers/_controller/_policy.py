@@ -73,19 +73,21 @@ class Policy(nn.Module):
         self._arrays = {}  # views of the old bank
         return True
 
+    def _rows(self, key: str) -> torch.Tensor:
+        first, n = self.spans[key]
+        return self.bank[first : first + n]
+
     def head(self, key: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Output weights, bias and embedding of ``key`` (views of the bank)."""
-        first, n = self.spans[key]
-        rows = self.bank[first : first + n]
-        h = self.hidden
+        rows, h = self._rows(key), self.hidden
         return rows[:, :h], rows[:, h], rows[:, h + 1 :]
 
     def heads_state(self) -> dict[str, torch.Tensor]:
         """The weights by name: the cell's, ``start``, and each head's rows as
         ``head:<parameter key>`` (what a saved policy should say)."""
         state = {k: v for k, v in self.state_dict().items() if k != "bank"}
-        for key, (first, n) in self.spans.items():
-            state[f"head:{key}"] = self.bank.detach()[first : first + n]
+        for key in self.spans:
+            state[f"head:{key}"] = self._rows(key).detach()
         return state
 
     def __getstate__(self) -> dict[str, object]:
@@ -103,12 +105,7 @@ class Policy(nn.Module):
 
     def _head_arrays(self, key: str) -> tuple[np.ndarray, ...]:
         if key not in self._arrays:
-            if "bank" not in self._arrays:
-                self._arrays["bank"] = (self._array(self.bank),)
-            (bank,) = self._arrays["bank"]
-            first, n = self.spans[key]
-            rows, h = bank[first : first + n], self.hidden
-            self._arrays[key] = (rows[:, :h], rows[:, h], rows[:, h + 1 :])
+            self._arrays[key] = tuple(self._array(part) for part in self.head(key))
         return self._arrays[key]
 
     # sampling runs in numpy on views of the weights: one decision per suggest call, and a
