@@ -34,6 +34,7 @@ def test_every_registered_sampler_drives_the_space_and_honours_the_seed(name):
     [
         ({"learning": "bogus"}, "learning must be one of ppo, pqt, reinforce, got 'bogus'"),
         ({"learning": "ppo", "replay": 0}, r"sampler.options.replay: expected an integer >= 1"),
+        ({"inner_window": 0}, r"sampler.options.inner_window: expected an integer >= 1"),
     ],
 )
 def test_controller_learning_options_are_checked_in_one_line(options, message):
@@ -41,3 +42,10 @@ def test_controller_learning_options_are_checked_in_one_line(options, message):
 
     with pytest.raises(RecipeError, match=message):
         make_sampler("controller", options, SamplerContext(0, 1))
+
+
+def test_the_python_api_refuses_an_empty_inner_window():
+    from nas import ControllerSampler
+
+    with pytest.raises(ValueError, match="inner_window must be at least 1 or None, got 0"):
+        ControllerSampler(inner_window=0)
