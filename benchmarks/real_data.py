@@ -4,8 +4,9 @@ One command, one run, the same splits for every method: for each dataset and see
 
 * **nas**: `nas search --data FILE --seed S --timeout T` (everything else default: the
   derived space, auto validation, TPE, the median pruner), then `nas export --best
-  --retrain` and `nas export --best --ensemble`; the test accuracy (RMSE for regression)
-  of each bundle, as `nas export` measured it on the official test split.
+  --retrain`, `nas export --best --ensemble` and `nas export --ensemble-trials 6`; the
+  test accuracy (RMSE for regression) of each bundle, as `nas export` measured it on the
+  official test split.
 * **MiniRocket** (aeon's `MiniRocketClassifier`/`Regressor`, seed S) fit on the same
   training arrays nas searched on (after nas's reader: resampled, standardized) and
   scored on the same test arrays.
@@ -73,12 +74,12 @@ def nas(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def export_score(
-    store: str, out: Path, flag: str, cwd: Path, trial: int | None = None
+    store: str, out: Path, flags: list[str], cwd: Path, trial: int | None = None
 ) -> dict[str, object]:
-    """Test metrics of ``nas export --best FLAG`` (or ``--trial N``; or the refusal's reason)."""
+    """Test metrics of ``nas export --best FLAGS`` (or ``--trial N``; or the refusal's reason)."""
     start = time.perf_counter()
     which = ["--best"] if trial is None else ["--trial", str(trial)]
-    run = nas("export", "--storage", store, *which, flag, "--out", str(out), cwd=cwd)
+    run = nas("export", "--storage", store, *which, *flags, "--out", str(out), cwd=cwd)
     seconds = time.perf_counter() - start
     if run.returncode != 0:
         return {"error": run.stderr.strip().splitlines()[-1], "seconds": seconds}
@@ -129,7 +130,7 @@ def minirocket(path: Path, seed: int) -> dict[str, float]:
     return {**score, "seconds": time.perf_counter() - start}
 
 
-def run_one(name: str, seed: int, timeout: float, work: Path) -> dict[str, object]:
+def run_one(name: str, seed: int, timeout: float, work: Path, trials: int = 6) -> dict[str, object]:
     folder = work / f"{name}-{seed}"
     folder.mkdir(parents=True)
     path = materialize(name, seed, folder)
@@ -158,11 +159,17 @@ def run_one(name: str, seed: int, timeout: float, work: Path) -> dict[str, objec
         row["best_ties"] = next((ln for ln in nas("best", "--storage", store, cwd=folder)
                                  .stdout.splitlines() if " trials tie at " in ln
                                  and ln[0].isdigit()), None)  # fmt: skip
-    row["retrain"] = export_score(store, folder / "retrained", "--retrain", folder)
-    row["ensemble"] = export_score(store, folder / "ensemble", "--ensemble", folder)
+    row["retrain"] = export_score(store, folder / "retrained", ["--retrain"], folder)
+    row["ensemble"] = export_score(store, folder / "ensemble", ["--ensemble"], folder)
+    if trials:
+        flags = ["--ensemble-trials", str(trials)]
+        row["ensemble_trials"] = export_score(store, folder / "trials", flags, folder)
+        if "error" not in row["ensemble_trials"]:
+            info = json.loads((folder / "trials" / "bundle.json").read_text())
+            row["ensemble_trials"]["weights"] = info["source"]["ensemble_trials"]
     top = best_mean_trial(store)
     if top is not None and top != row["retrain"].get("trial"):
-        row["retrain_best_mean"] = export_score(store, folder / "top", "--retrain", folder, top)
+        row["retrain_best_mean"] = export_score(store, folder / "top", ["--retrain"], folder, top)
     row["minirocket"] = minirocket(path, seed)
     return row
 
@@ -178,32 +185,34 @@ def _cell(values: list[float], scale: float = 100.0) -> str:
 def table(rows: list[dict[str, object]]) -> str:
     """Markdown: one row per dataset, mean ± sd over seeds."""
     out = [
-        "| dataset | metric | seeds | nas --retrain | nas --ensemble | best fold mean, "
-        "retrained | MiniRocket | trials | search s | refused or failed |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| dataset | metric | seeds | nas --retrain | nas --ensemble | nas --ensemble-trials | "
+        "best fold mean, retrained | MiniRocket | trials | search s | refused or failed |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for name in dict.fromkeys(str(r["dataset"]) for r in rows):
         every = [r for r in rows if r["dataset"] == name]
         runs = [r for r in every if "error" not in r]
         failed = [f"search (seed {r['seed']})" for r in every if "error" in r]
         if not runs:
-            out.append(f"| {name} | | {len(every)} | | | | | | {', '.join(failed)} |")
+            out.append(f"| {name} | | {len(every)} | | | | | | | {', '.join(failed)} |")
             continue
         metric = "rmse" if "rmse" in runs[0]["minirocket"] else "acc"  # type: ignore[operator]
         scale = 1.0 if metric == "rmse" else 100.0
 
         def values(method: str, runs=runs, metric=metric) -> list[float]:  # type: ignore[no-untyped-def]
-            return [r[method][metric] for r in runs if metric in r[method]]  # type: ignore[index]
+            return [r[method][metric] for r in runs if metric in r.get(method, {})]  # type: ignore[index]
 
         # the trial with the best fold mean: the chosen one unless the one-SE rule differed
         top = [(r.get("retrain_best_mean") or r["retrain"]).get(metric) for r in runs]  # type: ignore[union-attr]
 
         refused = failed + [f"{m} (seed {r['seed']})" for r in runs
-                            for m in ("retrain", "ensemble") if "error" in r[m]]  # type: ignore[operator]  # fmt: skip
+                            for m in ("retrain", "ensemble", "ensemble_trials")
+                            if "error" in r.get(m, {})]  # type: ignore[operator]  # fmt: skip
         out.append(
             f"| {name} | {'test RMSE' if metric == 'rmse' else 'test acc %'} | "
             f"{','.join(str(r['seed']) for r in runs)} | "
             f"{_cell(values('retrain'), scale)} | {_cell(values('ensemble'), scale)} | "
+            f"{_cell(values('ensemble_trials'), scale)} | "
             f"{_cell([v for v in top if v is not None], scale)} | "
             f"{_cell(values('minirocket'), scale)} | "
             f"{statistics.fmean(r['trials'] for r in runs):.0f} | "  # type: ignore[misc]
@@ -219,6 +228,12 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per search")
     parser.add_argument("--json", type=Path, default=None, help="save every run here")
+    parser.add_argument(
+        "--ensemble-trials",
+        type=int,
+        default=6,
+        help="candidates of `nas export --ensemble-trials` (0: skip it)",
+    )
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep each run's data, store and bundles here")  # fmt: skip
     args = parser.parse_args()
@@ -228,7 +243,7 @@ def main() -> None:
         os.environ.setdefault("NAS_CACHE_DIR", str(Path(tmp) / "cache"))
         for seed in args.seeds:  # seed-major: an interrupted run still covers every dataset
             for name in args.datasets:
-                row = run_one(name, seed, args.timeout, Path(tmp))
+                row = run_one(name, seed, args.timeout, Path(tmp), args.ensemble_trials)
                 rows.append(row)
                 print(json.dumps(row), flush=True)
                 if args.json:

@@ -32,6 +32,13 @@ def export(
     ensemble: bool = typer.Option(
         False, "--ensemble", help="Export the K cross-validation fold models as one ensemble."
     ),
+    ensemble_trials: int = typer.Option(
+        0,
+        "--ensemble-trials",
+        metavar="N",
+        help="Export a weighted ensemble of up to N of the best trials (each as its fold "
+        "models), chosen by ensemble selection on cross-validation predictions.",
+    ),
     formats: str = typer.Option(
         ",".join(list_formats()), "--formats", help="Comma-separated formats to write."
     ),
@@ -53,6 +60,7 @@ def export(
         pick=pick,
         retrain=retrain,
         ensemble=ensemble,
+        ensemble_trials=ensemble_trials,
         formats=tuple(f.strip() for f in formats.split(",") if f.strip()),
     )
     with console.status("exporting..."):

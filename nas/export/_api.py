@@ -27,6 +27,7 @@ def export(
     trial: int | None = None,
     retrain: bool = False,
     ensemble: bool = False,
+    ensemble_trials: int = 0,
     formats: tuple[str, ...] | None = None,
 ) -> BundleInfo:
     """Write ``study``'s best trial (or trial number ``trial``) as a verified bundle to
@@ -35,6 +36,8 @@ def export(
     Args:
         retrain: retrain on train + validation first (``--retrain``).
         ensemble: export the K cross-validation fold models as one (``--ensemble``).
+        ensemble_trials: export a weighted ensemble of up to this many of the best trials
+            (``--ensemble-trials N``).
         formats: which files to write (default: every registered format).
 
     Raises:
@@ -55,6 +58,7 @@ def export(
         trial=trial,
         retrain=retrain,
         ensemble=ensemble,
+        ensemble_trials=ensemble_trials,
         formats=formats or tuple(list_formats()),
     )
     info, _ = export_trial(request)

@@ -2,6 +2,7 @@
 
     out/
       architecture.json     the Architecture (nas.Architecture.from_json reads it)
+      architectures.json    an ensemble of several trials: the list of their architectures
       weights.safetensors   trained weights (a plain state dict)
       model.onnx            checked in onnxruntime against PyTorch on real inputs
       model.pt              TorchScript (torch.jit.load, no nas needed)
@@ -34,11 +35,12 @@ BUNDLE_FORMAT = "nas.bundle"
 BUNDLE_VERSION = 1
 PARITY_BATCH = 256  # real inputs used for the parity checks of the exported formats
 CORE_FILES = ("architecture.json", "weights.safetensors", "bundle.json", "README.md")
+ARCHITECTURES_FILE = "architectures.json"  # only in an ensemble of several architectures
 
 
 def bundle_files() -> list[str]:
     """Every file a bundle may hold (a re-export removes them first)."""
-    return [*CORE_FILES, *(f.filename for _, f in FORMATS.items())]
+    return [*CORE_FILES, ARCHITECTURES_FILE, *(f.filename for _, f in FORMATS.items())]
 
 
 def check_formats(formats: tuple[str, ...]) -> None:
@@ -70,6 +72,9 @@ class BundleInfo:
     plugins: list[str] = field(default_factory=list)  # modules nas.load imports first
     plugin_path: str | None = None  # the folder searched first for them (the recipe's)
     ensemble: int = 0  # members of an averaging ensemble (0: one model)
+    member_weights: list[float] | None = None  # each member's weight (None: equal)
+    # each member's index in architectures.json (None: every member is architecture.json's)
+    member_architectures: list[int] | None = None
     classes: list[str] | None = None  # the user's label of each output class
     preprocessing: dict[str, Any] = field(default_factory=dict)  # what the data went through
     raw_inputs: bool = False  # the model standardizes its inputs itself (input_scale layer)
@@ -185,9 +190,11 @@ def write_bundle(
     commands: dict[str, str],
     plugins: tuple[str, ...] = (),
     plugin_path: str | None = None,
+    member_archs: list[Architecture] | None = None,
 ) -> BundleInfo:
     """Verify and write the bundle for a trained ``model`` (a NASNet or an Ensemble of
-    them); returns bundle.json's content.
+    them); returns bundle.json's content. ``member_archs``: the architecture of each member
+    of an ensemble whose members differ (``arch`` is then the heaviest member's).
 
     The bundle's model takes raw inputs: when the data was standardized, the model is
     exported behind an ``input_scale`` layer holding the training split's statistics, and
@@ -199,6 +206,9 @@ def write_bundle(
     model = _deployable(model.cpu().eval(), dataset.preprocessing)
     _clear(out)
     files = _write_weights(out, arch, model)
+    indices = _write_architectures(out, member_archs) if member_archs else None
+    if indices is not None:
+        files.append(ARCHITECTURES_FILE)
     x_val = raw_inputs(dataset.x_val[:PARITY_BATCH], dataset.preprocessing)
     sample = torch.from_numpy(x_val)
     differences = {}
@@ -228,6 +238,10 @@ def write_bundle(
         plugins=list(plugins),
         plugin_path=plugin_path if plugins else None,
         ensemble=len(model.members) if isinstance(model, Ensemble) else 0,
+        member_weights=list(model.weights)
+        if isinstance(model, Ensemble) and model.weights
+        else None,
+        member_architectures=indices,
         classes=list(dataset.classes) if dataset.classes else None,
         preprocessing=dataset.preprocessing,
         raw_inputs=_takes_raw(model),
@@ -245,7 +259,7 @@ def _deployable(model: nn.Module, preprocessing: dict[str, Any]) -> nn.Module:
     if isinstance(model, Ensemble):
         members = [with_raw_inputs(m, preprocessing) for m in model.members]  # type: ignore[arg-type]
         task = "classification" if model.classification else "regression"
-        return make_ensemble(members, task).eval()
+        return make_ensemble(members, task, model.weights).eval()
     return with_raw_inputs(model, preprocessing)  # type: ignore[arg-type]
 
 
@@ -262,6 +276,17 @@ def _clear(out: Path) -> None:
     if (out / "bundle.json").exists():
         for name in bundle_files():
             (out / name).unlink(missing_ok=True)
+
+
+def _write_architectures(out: Path, archs: list[Architecture]) -> list[int]:
+    """architectures.json, each distinct architecture once; returns each member's index."""
+    distinct: list[Architecture] = []
+    for arch in archs:
+        if arch not in distinct:
+            distinct.append(arch)
+    documents = [json.loads(arch.to_json()) for arch in distinct]
+    (out / ARCHITECTURES_FILE).write_text(json.dumps(documents, indent=2))
+    return [distinct.index(arch) for arch in archs]
 
 
 def _write_weights(out: Path, arch: Architecture, model: NASNet) -> list[str]:

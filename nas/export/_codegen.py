@@ -72,7 +72,16 @@ ENSEMBLE_BUILD = '''
 
 def build():
     """The averaging ensemble of {members} networks, with freshly initialised weights."""
-    return Ensemble([build_member() for _ in range({members})], classification={classification})
+    return Ensemble({networks}, classification={classification}, weights={weights})
+'''
+
+MEMBER_BUILD = '''
+
+def {name}():
+    """Member network {number} of the ensemble, with freshly initialised weights."""
+    return Net({{
+{layers}
+    }})
 '''
 
 
@@ -80,9 +89,17 @@ def _class_source(cls: type) -> str:
     return textwrap.dedent(inspect.getsource(cls)).strip()
 
 
+def _layers(network: nn.Module) -> str:
+    return "\n".join(
+        f"        {name!r}: {layer_code(module, 8)},"
+        for name, module in network.layers.items()  # type: ignore[union-attr,operator]
+    )
+
+
 def standalone_source(model: nn.Module, title: str) -> str:
     """The full text of ``model.py`` for a built ``NASNet`` (or an ensemble of them:
-    ``build()`` then makes the ensemble of ``build_member()`` networks).
+    ``build()`` then makes the ensemble of ``build_member()`` networks, or of
+    ``build_member_0()``, ``build_member_1()``, ... when the members' architectures differ).
 
     Raises:
         TypeError: a module of ``model`` was not built through :func:`nas.blocks.layer`.
@@ -90,12 +107,11 @@ def standalone_source(model: nn.Module, title: str) -> str:
     from nas.builder import Ensemble
 
     report = model.report  # type: ignore[attr-defined]
-    network = model.members[0] if isinstance(model, Ensemble) else model
-    layers = "\n".join(
-        f"        {name!r}: {layer_code(module, 8)},"
-        for name, module in network.layers.items()  # type: ignore[union-attr]
-    )
-    classes = "".join(_class_source(cls) + "\n\n\n" for cls in custom_layer_classes(network))
+    networks = list(model.members) if isinstance(model, Ensemble) else [model]
+    layers = [_layers(network) for network in networks]
+    distinct = list(dict.fromkeys(layers))  # one builder per architecture, in member order
+    needed = {cls: None for network in networks for cls in custom_layer_classes(network)}
+    classes = "".join(_class_source(cls) + "\n\n\n" for cls in needed)
     shape = ", ".join(str(s) for s in report.input_shape)
     text = PRELUDE.format(
         title=title,
@@ -103,14 +119,33 @@ def standalone_source(model: nn.Module, title: str) -> str:
         input_shape=tuple(report.input_shape),
         num_outputs=report.num_outputs,
         classes=classes,
-        layers=layers,
+        layers=distinct[0],
     )
     if not isinstance(model, Ensemble):
         return text
-    text = text.replace("def build():", "def build_member():", 1)
-    ensemble = ENSEMBLE_BUILD.format(
+    if len(distinct) == 1:
+        text = text.replace("def build():", "def build_member():", 1)
+        names = ["build_member"] * len(networks)
+        extra = ""
+    else:
+        start, end = text.index("def build():"), text.index("\n\ndef load(")
+        text = text[:start].rstrip("\n") + "\n" + text[end:]  # the members' builders replace it
+        builders = [f"build_member_{i}" for i in range(len(distinct))]
+        names = [builders[distinct.index(text_)] for text_ in layers]
+        extra = "".join(
+            MEMBER_BUILD.format(name=name, number=i, layers=body)
+            for i, (name, body) in enumerate(zip(builders, distinct, strict=True))
+        )
+    listed = (
+        f"[build_member() for _ in range({len(networks)})]"
+        if len(distinct) == 1
+        else "[" + ", ".join(f"{name}()" for name in names) + "]"
+    )
+    ensemble = extra + ENSEMBLE_BUILD.format(
         ensemble_class=_class_source(Ensemble),
-        members=len(model.members),
+        members=len(networks),
+        networks=listed,
         classification=model.classification,
+        weights=model.weights,
     )
     return text.replace("\n\ndef load(", ensemble + "\n\ndef load(", 1)

@@ -17,6 +17,7 @@ from nas.data import Dataset, load_dataset
 from nas.export._bundle import BundleInfo, check_formats, write_bundle
 from nas.export._formats import list_formats
 from nas.export._select import select_trial
+from nas.export._trial_ensemble import TrialEnsemble, ensemble_candidates, trial_ensemble
 from nas.study import (
     StudyRecipe,
     StudyRecord,
@@ -45,6 +46,8 @@ class ExportRequest:
     pick: str | None = None
     retrain: bool = False  # retrain on the whole training set first
     ensemble: bool = False  # export the K fold models as one averaging ensemble
+    # > 0: a weighted ensemble of up to this many of the best trials (_trial_ensemble.py)
+    ensemble_trials: int = 0
     formats: tuple[str, ...] = field(default_factory=lambda: tuple(list_formats()))
 
 
@@ -58,7 +61,15 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
     recipe = _recipe(study)  # imports the study's plugins before its architecture is read
     dataset = load_dataset(recipe.data, options=recipe.read_options())
     arch = record.arch(trial.number)
-    if request.ensemble:
+    member_archs = None
+    if request.ensemble_trials:
+        chosen = trials_ensemble(study, dataset, request.ensemble_trials)
+        trial = study.trials[chosen.members[0].trial]  # the heaviest member
+        record, arch = TrialRecord.read(trial), chosen.members[0].arch
+        model = chosen.model(dataset.task)
+        how = chosen.describe("loss" if dataset.task == "classification" else "squared error")
+        member_archs = [m.arch for m in chosen.members for _ in m.models]
+    elif request.ensemble:
         folds = StudyRecord.read(study).folds or 1
         model, how = fold_ensemble(arch, record, dataset, folds if folds > 1 else DEFAULT_FOLDS)
     elif request.retrain:
@@ -69,7 +80,7 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
         )
         _load_stored_weights(study, trial, record, model)
         how = "weights of the search's model (trained on the search's training split)"
-    if request.ensemble or request.retrain:
+    if request.ensemble or request.retrain or request.ensemble_trials:
         check_not_collapsed(model, dataset, record, trial.number)
     source = {
         "study": study.study_name,
@@ -80,6 +91,13 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
         "ensemble": request.ensemble,
         "model": how,
     }
+    if request.ensemble_trials:
+        source["ensemble_trials"] = {str(m.trial): m.weight for m in chosen.members}
+        selection = chosen.selection
+        source["out_of_fold_loss"] = {
+            "ensemble": selection.loss,
+            **{str(n): loss for n, loss in selection.single.items()},
+        }
     info = write_bundle(
         request.out,
         arch,
@@ -91,6 +109,7 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
         commands=_commands(request, study, trial, url),
         plugins=recipe.plugins,
         plugin_path=recipe.plugin_path,
+        member_archs=member_archs if member_archs and len(set(member_archs)) > 1 else None,
     )
     return info, trial
 
@@ -98,6 +117,14 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
 def check_request(request: ExportRequest) -> None:
     """Reject a bad request before any data is loaded or any model trained."""
     check_formats(request.formats)
+    if request.ensemble_trials < 0 or request.ensemble_trials == 1:
+        raise ExportError(
+            f"--ensemble-trials {request.ensemble_trials}: give 2 or more candidate trials"
+        )
+    if request.ensemble_trials and (request.retrain or request.ensemble):
+        raise ExportError("give one of --retrain, --ensemble or --ensemble-trials N")
+    if request.ensemble_trials and (request.trial is not None or request.pick):
+        raise ExportError("--ensemble-trials chooses its trials; drop --trial and --pick")
     out = request.out
     if out.exists() and not out.is_dir():
         raise ExportError(f"--out {out}: exists and is not a folder")
@@ -157,6 +184,27 @@ def fold_ensemble(
     _, models = train_folds(arch, dataset, TrainOptions(seed=record.seed or 0), folds)
     how = f"averaging ensemble of the {folds} models of {folds}-fold cross-validation"
     return make_ensemble(models, dataset.task), how  # type: ignore[return-value]
+
+
+def trials_ensemble(study: optuna.Study, dataset: Dataset, n: int) -> TrialEnsemble:
+    """The weighted ensemble of up to ``n`` of the study's best trials
+    (:mod:`nas.export._trial_ensemble`), cross-validated on the study's folds."""
+    from nas.study import complete_trials
+
+    if len(study.directions) > 1:
+        raise ExportError(
+            "--ensemble-trials needs a single-objective study; export a trial of the "
+            "Pareto front with --pick"
+        )
+    trials = complete_trials(study)
+    if len(trials) < 2:
+        raise ExportError(
+            f"--ensemble-trials: study {study.study_name!r} has {len(trials)} complete "
+            "trial(s); an ensemble of trials needs 2 or more (or use --ensemble)"
+        )
+    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    folds = StudyRecord.read(study).folds or DEFAULT_FOLDS
+    return trial_ensemble(ensemble_candidates(trials, maximize, n), dataset, max(folds, 2))
 
 
 def check_not_collapsed(model: NASNet, dataset: Dataset, record: TrialRecord, number: int) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from nas.arch import Architecture
 from nas.base import ExportError, NASError, exception_line, load_plugins
-from nas.export._bundle import BUNDLE_FORMAT, BUNDLE_VERSION, BundleInfo
+from nas.export._bundle import ARCHITECTURES_FILE, BUNDLE_FORMAT, BUNDLE_VERSION, BundleInfo
 
 if TYPE_CHECKING:
     from nas.builder import NASNet
@@ -60,44 +60,82 @@ def load(directory: str | Path, *, max_params: int | None = None) -> NASNet:
     arch_file = folder / "architecture.json"
     with _reading(arch_file, "architecture"):
         arch = Architecture.from_dict(_json(arch_file), str(arch_file))
-    shape, members = tuple(info.input_shape), max(1, info.ensemble)
+    archs = _member_architectures(folder, info, arch)  # one per network of the model
+    shape = tuple(info.input_shape)
 
-    def build() -> NASNet:
+    def build(member: Architecture) -> NASNet:
         return build_model(
-            arch,
+            member,
             shape,
             info.num_outputs,
             preprocessing=info.preprocessing,
             raw_inputs=info.raw_inputs,
         )
 
+    def assemble() -> NASNet:
+        networks = [build(member) for member in archs]
+        if not info.ensemble:
+            return networks[0]
+        return make_ensemble(networks, info.task, info.member_weights)  # type: ignore[return-value]
+
     import torch
 
     with _reading(arch_file, "sizing the model"), torch.device("meta"):  # shapes, no memory
-        sized = build() if not info.ensemble else make_ensemble([build()], info.task)
-    estimate = MemoryEstimate.of(sized.report)  # of one model (a one-member ensemble here)
-    n_params = estimate.n_params
+        sized = assemble()
+    networks = list(sized.members) if info.ensemble else [sized]  # type: ignore[arg-type]
+    estimates = [MemoryEstimate.of(network.report) for network in networks]  # type: ignore[arg-type]
+    n_params = sum(e.n_params for e in estimates)
     limit = MAX_PARAMS if max_params is None else max_params
-    if n_params * members > limit:
+    if n_params > limit:
         raise ExportError(
-            f"{arch_file}: {n_params * members:,} parameters, more than the {limit:,} "
+            f"{arch_file}: {n_params:,} parameters, more than the {limit:,} "
             "allowed; pass max_params= to nas.load if you trust this bundle"
         )
     weights = folder / "weights.safetensors"
-    _check_weights(weights, _shapes(sized, info.ensemble))
+    _check_weights(weights, {name: tuple(t.shape) for name, t in sized.state_dict().items()})
     try:
-        check_fits(estimate, estimate.inference_bytes() * members, str(arch_file), "loading")
+        needed = sum(e.inference_bytes() for e in estimates)
+        check_fits(estimates[0], needed, str(arch_file), "loading")
     except NASError as exc:
         raise ExportError(str(exc)) from None
     with _reading(arch_file, f"building it for input {shape}"):
-        model = build()
-        if info.ensemble:
-            model = make_ensemble([build() for _ in range(info.ensemble)], info.task)
+        model = assemble()
     with _reading(weights, "weights"):
         from safetensors.torch import load_file
 
         model.load_state_dict(load_file(str(weights)))
     return model.eval()
+
+
+def _member_architectures(folder: Path, info: BundleInfo, arch: Architecture) -> list[Architecture]:
+    """The architecture of each network in the bundle's model: ``arch`` alone, the
+    ensemble's members all of ``arch``, or (an ensemble of several trials) each member's
+    entry of ``architectures.json``."""
+    where = folder / "bundle.json"
+    members = info.ensemble
+    if info.member_weights is not None and len(info.member_weights) != members:
+        raise ExportError(
+            f"{where}: member_weights: {len(info.member_weights)} weights for {members} members"
+        )
+    if info.member_architectures is None:
+        return [arch] * max(1, members)
+    if len(info.member_architectures) != members:
+        raise ExportError(
+            f"{where}: member_architectures: {len(info.member_architectures)} entries for "
+            f"{members} members"
+        )
+    path = folder / ARCHITECTURES_FILE
+    with _reading(path, "architectures"):
+        stored = _json(path)
+        if not isinstance(stored, list) or not stored:
+            raise ExportError(f"{path}: expected a non-empty list of architectures")
+        known = [Architecture.from_dict(a, f"{path}[{i}]") for i, a in enumerate(stored)]
+    for index in info.member_architectures:
+        if index >= len(known):
+            raise ExportError(
+                f"{where}: member_architectures: index {index}, but {path.name} holds {len(known)}"
+            )
+    return [known[index] for index in info.member_architectures]
 
 
 def _bundle_info(path: Path) -> BundleInfo:
@@ -135,6 +173,11 @@ _CHECKS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
     ("num_outputs", lambda v: _is_int(v) and 0 < v <= 10**6, "a positive number of outputs"),
     ("task", lambda v: v in TASKS, " or ".join(TASKS)),
     ("ensemble", lambda v: _is_int(v) and 0 <= v <= 64, "0 (one model) to 64 members"),
+    ("member_weights", lambda v: v is None or (isinstance(v, list) and all(
+     isinstance(w, int | float) and not isinstance(w, bool) and 0 <= w <= 1 for w in v)),
+     "null or a list of weights in [0, 1]"),
+    ("member_architectures", lambda v: v is None or (isinstance(v, list) and all(
+     _is_int(i) and 0 <= i < 64 for i in v)), "null or a list of architecture indices"),
     ("preprocessing", lambda v: isinstance(v, dict), "a mapping"),
     ("raw_inputs", lambda v: isinstance(v, bool), "true or false"),
     ("plugins", lambda v: isinstance(v, list) and all(isinstance(p, str) for p in v),
@@ -152,16 +195,6 @@ def _json(path: Path) -> Any:
     if path.stat().st_size > MAX_JSON_BYTES:
         raise ExportError(f"{path}: {path.stat().st_size:,} bytes, too large for a bundle file")
     return json.loads(path.read_bytes())
-
-
-def _shapes(sized: Any, ensemble: int) -> dict[str, tuple[int, ...]]:
-    """Each weight's name and shape in the model the bundle describes (``sized`` is built
-    on the meta device; an ensemble's members repeat its one member's weights)."""
-    shapes = {name: tuple(t.shape) for name, t in sized.state_dict().items()}
-    if not ensemble:
-        return shapes
-    member = {n.split(".", 2)[2]: s for n, s in shapes.items()}  # "members.0.<name>"
-    return {f"members.{i}.{n}": s for i in range(ensemble) for n, s in member.items()}
 
 
 def _check_weights(path: Path, expected: dict[str, tuple[int, ...]]) -> None:

@@ -52,6 +52,7 @@ __getattr__, __dir__ = lazy_exports(
         ),
         **dict.fromkeys(("TrialObjective", "TrialSettings"), "nas.study._objective"),
         **dict.fromkeys(("best_trial", "choice_note"), "nas.study._best"),
+        "complete_trials": "nas.study._best",
         **dict.fromkeys(
             ("ValidationPlan", "plan_validation", "validation_warning"), "nas.study._validation"
         ),
@@ -128,6 +129,7 @@ __all__ = [
     "check_storage_for",
     "check_store",
     "choice_note",
+    "complete_trials",
     "default_artifact_dir",
     "default_storage",
     "finished_states",

@@ -113,7 +113,7 @@ def _feasible(trial: optuna.trial.FrozenTrial) -> bool:
     return all(v <= 0 for v in trial.constraints.values())
 
 
-def candidates(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+def complete_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     """Complete, feasible trials of a single-objective study."""
     from optuna.trial import TrialState
 
@@ -139,7 +139,7 @@ def _maximize(study: optuna.Study) -> bool:
 def choose(study: optuna.Study) -> tuple[optuna.trial.FrozenTrial | None, str | None]:
     """The best complete feasible trial of a single-objective study (None: none yet) and
     how it was chosen when it was a choice (:func:`choice_text`), from one ranking."""
-    trials = {t.number: t for t in candidates(study)}
+    trials = {t.number: t for t in complete_trials(study)}
     metric, maximize = _metric(study), _maximize(study)
     pool = [_candidate(t, metric) for t in trials.values()]
     best = rank(pool, maximize)
@@ -156,5 +156,5 @@ def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
 def choice_note(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> str | None:
     """How :func:`best_trial` chose ``trial`` when it was a choice (:func:`choice_text`)."""
     metric = _metric(study)
-    pool = [_candidate(t, metric) for t in candidates(study)]
+    pool = [_candidate(t, metric) for t in complete_trials(study)]
     return choice_text(pool, _candidate(trial, metric), metric, _maximize(study))

@@ -87,9 +87,12 @@ def write_image_folder(root: Path, classes: Sequence[str], per_class: int = 6, s
     return root
 
 
-def cv_search(root: Path, name: str, space: str, length: int, folds: int = 3):
-    """A one-trial ``folds``-fold search of ``space`` (YAML text) on separable ``.ts``
-    series of ``length`` (30 train, 10 test) under ``root``; returns (store URL, study)."""
+def cv_search(
+    root: Path, name: str, space: str, length: int, folds: int = 3, n_trials: int = 1
+):
+    """A ``n_trials``-trial ``folds``-fold search of ``space`` (YAML text) on separable
+    ``.ts`` series of ``length`` (30 train, 10 test) under ``root``; returns (store URL,
+    study)."""
     import yaml
 
     from nas.study import load_recipe, prepare_search, run_search
@@ -101,7 +104,7 @@ def cv_search(root: Path, name: str, space: str, length: int, folds: int = 3):
     write_ts(root / "toy_TEST.ts", test, test_labels)
     store = f"sqlite:///{root / f'{name}.db'}"
     recipe = {"study": name, "space": "space.yaml", "data": "toy_TRAIN.ts",
-              "validation": {"folds": folds}, "n_trials": 1, "pruner": "none",
+              "validation": {"folds": folds}, "n_trials": n_trials, "pruner": "none",
               "storage": store}  # fmt: skip
     (root / "recipe.yaml").write_text(yaml.safe_dump(recipe))
     prepared = prepare_search(load_recipe(root / "recipe.yaml"))
