@@ -93,6 +93,7 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
     }
     if request.ensemble_trials:
         source["ensemble_trials"] = {str(m.trial): m.weight for m in chosen.members}
+        source["temperatures"] = {str(m.trial): m.temperature for m in chosen.members}
         selection = chosen.selection
         source["out_of_fold_loss"] = {
             "ensemble": selection.loss,

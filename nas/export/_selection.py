@@ -10,6 +10,12 @@ whichever trial lowers the ensemble's out-of-fold loss most (log loss for
 classification, squared error for regression) and stops when no addition lowers it; a
 trial's weight is how often it was added. Starting from the best single trial, the
 chosen ensemble's out-of-fold loss is never worse than that trial's.
+
+Log loss compares probabilities, and not every model's logits are calibrated ones: a
+rocket model's ridge-regression outputs lie near +-1, so their softmax is almost flat even
+where the model is right. Each classifier's logits are therefore temperature-scaled first
+(Guo et al., ICML 2017): one temperature per trial, fitted on its out-of-fold logits, which
+changes no prediction but makes the probabilities comparable.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 MAX_ROUNDS = 25  # additions at most (weights are multiples of 1/rounds)
+TEMPERATURES = (1e-3, 1e3)  # the range a fitted temperature lies in
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,24 @@ def out_of_fold_loss(prediction: np.ndarray, y: np.ndarray, task: str) -> float:
         chosen = prediction[np.arange(len(y)), y.astype(np.int64)]
         return float(-np.log(np.clip(chosen, 1e-12, 1.0)).mean())
     return float(np.mean((prediction - y.reshape(prediction.shape)) ** 2))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The temperature ``T`` that minimises the log loss of ``softmax(logits / T)``."""
+    from scipy.optimize import minimize_scalar
+
+    def loss(log_t: float) -> float:
+        return out_of_fold_loss(softmax(logits / np.exp(log_t)), y, "classification")
+
+    low, high = (float(np.log(t)) for t in TEMPERATURES)
+    found = minimize_scalar(loss, bounds=(low, high), method="bounded")
+    return float(np.exp(found.x))
 
 
 def select_ensemble(

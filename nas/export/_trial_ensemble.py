@@ -5,8 +5,9 @@ The ``N`` candidates are the study's best trials, the best of each kind of archi
 ensemble can combine models whose errors differ. Each candidate is cross-validated again
 with the search's folds and its trial's seed, which gives its fold models and its
 out-of-fold predictions; greedy ensemble selection over those predictions
-(``_selection.py``) weighs the candidates, and the export holds every fold model of each
-chosen trial, weighted by its trial's weight over its folds.
+(``_selection.py``; a classifier's logits temperature-scaled first) weighs the candidates,
+and the export holds every fold model of each chosen trial, weighted by its trial's weight
+over its folds, its output layer divided by the trial's temperature.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from nas.arch import Architecture
 from nas.data import DEFAULT_SPLIT_SEED, Dataset, fold_indices
-from nas.export._selection import Selection, select_ensemble
+from nas.export._selection import Selection, fit_temperature, select_ensemble, softmax
 from nas.study import TrialRecord
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ class Member:
     trial: int
     arch: Architecture
     weight: float  # of the trial; each of its fold models has weight / folds
-    models: tuple[NASNet, ...]
+    models: tuple[NASNet, ...]  # their logits already divided by ``temperature``
+    temperature: float = 1.0  # fitted on the trial's out-of-fold logits (classification)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,10 @@ class TrialEnsemble:
         """For the model card: which trials, with what weight, and why."""
         parts = ", ".join(f"#{m.trial} ({m.weight:.2f})" for m in self.members)
         best = self.selection.best_single
+        scaled = metric == "loss"  # classification: logits temperature-scaled
         return (
-            f"weighted ensemble of trials {parts}, each as its {self.folds} fold models, "
+            f"weighted ensemble of trials {parts}, each as its {self.folds} fold models"
+            f"{' (logits temperature-scaled)' if scaled else ''}, "
             f"chosen by greedy ensemble selection over the out-of-fold predictions of "
             f"{len(self.selection.single)} candidates: out-of-fold {metric} "
             f"{self.selection.loss:.4g} against {self.selection.single[best]:.4g} for the "
@@ -92,12 +96,22 @@ def ensemble_candidates(
     return [(t, archs[t.number]) for t in (leaders + rest)[:n]]
 
 
-def _outputs(model: nn.Module, x: np.ndarray, classification: bool) -> np.ndarray:
+def _outputs(model: nn.Module, x: np.ndarray) -> np.ndarray:
+    """Logits (classification) or outputs, as float64."""
     import torch
 
     with torch.no_grad():
-        out = model.cpu().eval()(torch.from_numpy(x))
-        return (out.softmax(dim=-1) if classification else out).numpy().astype(np.float64)
+        return model.cpu().eval()(torch.from_numpy(x)).numpy().astype(np.float64)
+
+
+def _scale_logits(model: NASNet, factor: float) -> None:
+    """Multiply the network's logits by ``factor``: its output layer is linear."""
+    import torch
+
+    output = model.layers["output"]
+    with torch.no_grad():
+        output.weight.mul_(factor)  # type: ignore[operator]
+        output.bias.mul_(factor)  # type: ignore[operator]
 
 
 def trial_ensemble(
@@ -114,21 +128,29 @@ def trial_ensemble(
     splits = fold_indices(y, dataset.task, folds, DEFAULT_SPLIT_SEED)
     models: dict[int, list[NASNet]] = {}
     predictions: dict[int, np.ndarray] = {}
+    temperatures: dict[int, float] = {}
     for trial, arch in candidates:
         record = TrialRecord.read(trial)
         _, fold_models = train_folds(arch, dataset, TrainOptions(seed=record.seed or 0), folds)
         out_of_fold: np.ndarray | None = None
         for (_, held), model in zip(splits, fold_models, strict=True):
-            scored = _outputs(model, x[held], classification)
+            scored = _outputs(model, x[held])
             if out_of_fold is None:
                 out_of_fold = np.full((len(y), *scored.shape[1:]), math.nan)
             out_of_fold[held] = scored
+        assert out_of_fold is not None  # folds >= 2
         models[trial.number] = fold_models
-        predictions[trial.number] = out_of_fold  # type: ignore[assignment]
+        if classification:
+            temperature = fit_temperature(out_of_fold, y)
+            temperatures[trial.number] = temperature
+            out_of_fold = softmax(out_of_fold / temperature)
+        predictions[trial.number] = out_of_fold
     selection = select_ensemble(predictions, y, dataset.task)
     archs = {t.number: arch for t, arch in candidates}
-    members = tuple(
-        Member(number, archs[number], weight, tuple(models[number]))
-        for number, weight in selection.weights.items()
-    )
-    return TrialEnsemble(members, selection, folds)
+    members = []
+    for number, weight in selection.weights.items():
+        temperature = temperatures.get(number, 1.0)
+        for model in models[number]:
+            _scale_logits(model, 1.0 / temperature)
+        members.append(Member(number, archs[number], weight, tuple(models[number]), temperature))
+    return TrialEnsemble(tuple(members), selection, folds)

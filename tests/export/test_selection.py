@@ -74,3 +74,19 @@ def test_the_ensemble_is_never_worse_than_the_best_single_trial(raw, y):
     assert sum(chosen.weights.values()) == pytest.approx(1.0)
     mixed = sum(w * predictions[n] for n, w in chosen.weights.items())
     assert out_of_fold_loss(mixed, y, "classification") == pytest.approx(chosen.loss)
+
+
+def test_temperature_sharpens_flat_logits_and_softens_overconfident_ones():
+    from nas.export._selection import fit_temperature, softmax
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 200)
+    flat = np.eye(3)[y] * 0.2 + rng.normal(0, 0.05, (200, 3))  # right, ridge-like scale
+    sharp = fit_temperature(flat, y)
+    assert sharp < 0.2
+    assert out_of_fold_loss(softmax(flat / sharp), y, "classification") < out_of_fold_loss(
+        softmax(flat), y, "classification"
+    )
+    wrong = np.eye(3)[(y + (rng.random(200) < 0.3)) % 3] * 20.0  # 30% wrong, confident
+    assert fit_temperature(wrong, y) > 1.0
+    assert np.array_equal(softmax(flat / sharp).argmax(1), flat.argmax(1))

@@ -50,7 +50,7 @@ def test_candidates_put_the_best_of_each_kind_first(study):
 
 
 def test_selection_over_real_trials_is_never_worse_than_the_best_one(study, tmp_path):
-    _, store, found = study
+    _, store, _ = study
     info, trial = export_trial(ExportRequest(storage=store, out=tmp_path, ensemble_trials=3))
     weights = {int(n): w for n, w in info.source["ensemble_trials"].items()}
     assert sum(weights.values()) == pytest.approx(1.0)
@@ -61,6 +61,9 @@ def test_selection_over_real_trials_is_never_worse_than_the_best_one(study, tmp_
     )
     model = info.source["model"]
     assert model.startswith("weighted ensemble of trials #") and "of 3 candidates" in model
+    assert "(logits temperature-scaled)" in model
+    assert set(info.source["temperatures"]) == set(info.source["ensemble_trials"])
+    assert all(1e-3 <= t <= 1e3 for t in info.source["temperatures"].values())
     losses = info.source["out_of_fold_loss"]
     assert len(losses) == 4  # the ensemble's and each of the 3 candidates'
     assert losses["ensemble"] <= min(v for k, v in losses.items() if k != "ensemble")
