@@ -87,9 +87,7 @@ def write_image_folder(root: Path, classes: Sequence[str], per_class: int = 6, s
     return root
 
 
-def cv_search(
-    root: Path, name: str, space: str, length: int, folds: int = 3, n_trials: int = 1
-):
+def cv_search(root: Path, name: str, space: str, length: int, folds: int = 3, n_trials: int = 1):
     """A ``n_trials``-trial ``folds``-fold search of ``space`` (YAML text) on separable
     ``.ts`` series of ``length`` (30 train, 10 test) under ``root``; returns (store URL,
     study)."""

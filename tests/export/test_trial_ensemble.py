@@ -56,9 +56,7 @@ def test_selection_over_real_trials_is_never_worse_than_the_best_one(study, tmp_
     assert sum(weights.values()) == pytest.approx(1.0)
     assert trial.number == max(weights, key=lambda n: (weights[n], -n))  # the heaviest
     assert info.ensemble == 3 * len(weights)  # each chosen trial's 3 fold models
-    assert info.member_weights == pytest.approx(
-        [w / 3 for w in weights.values() for _ in range(3)]
-    )
+    assert info.member_weights == pytest.approx([w / 3 for w in weights.values() for _ in range(3)])
     model = info.source["model"]
     assert model.startswith("weighted ensemble of trials #") and "of 3 candidates" in model
     assert "(logits temperature-scaled)" in model
