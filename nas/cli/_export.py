@@ -65,9 +65,13 @@ def export(
     )
     with console.status("exporting..."):
         info, chosen = export_trial(request)
-    console.print(
-        f"Exported trial #{chosen.number} of {info.source['study']} to {out}/", highlight=False
+    members = info.source.get("ensemble_trials")
+    what = (
+        f"an ensemble of trials {', '.join(f'#{n}' for n in members)}"
+        if members
+        else f"trial #{chosen.number}"
     )
+    console.print(f"Exported {what} of {info.source['study']} to {out}/", highlight=False)
     console.print(f"  model: {info.source['model']}", highlight=False)
     for key, value in info.test_metrics.items():
         console.print(f"  test {key}: {value:.4f}", highlight=False)

@@ -172,3 +172,15 @@ def test_a_study_with_one_complete_trial_cannot_ensemble_trials(tmp_path):
     store, _ = cv_search(tmp_path, "one", SPACE, length=LENGTH)
     with pytest.raises(ExportError, match="has 1 complete trial"):
         export_trial(ExportRequest(storage=store, out=tmp_path / "x", ensemble_trials=2))
+
+
+def test_the_command_names_the_trials_it_exported(study, tmp_path):
+    _, store, _ = study
+    run = subprocess.run([sys.executable, "-m", "nas", "export", "--storage", store,
+                          "--ensemble-trials", "2", "--out", str(tmp_path / "b")],
+                         capture_output=True, text=True)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    info = json.loads((tmp_path / "b" / "bundle.json").read_text())
+    named = ", ".join(f"#{n}" for n in info["source"]["ensemble_trials"])
+    assert f"Exported an ensemble of trials {named} of te to" in run.stdout
+    assert "weighted ensemble of trials" in run.stdout
