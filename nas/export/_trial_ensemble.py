@@ -8,6 +8,10 @@ out-of-fold predictions; greedy ensemble selection over those predictions
 (``_selection.py``; a classifier's logits temperature-scaled first) weighs the candidates,
 and the export holds every fold model of each chosen trial, weighted by its trial's weight
 over its folds, its output layer divided by the trial's temperature.
+
+Each fold model keeps its best epoch on the fold it predicts, as in the search, so the
+out-of-fold predictions share the search's slight optimism; it is the same for every
+candidate, and the test set still decides nothing.
 """
 
 from __future__ import annotations
@@ -150,7 +154,7 @@ def trial_ensemble(
     members = []
     for number, weight in selection.weights.items():
         temperature = temperatures.get(number, 1.0)
-        for model in models[number]:
+        for model in models[number] if classification else ():
             _scale_logits(model, 1.0 / temperature)
         members.append(Member(number, archs[number], weight, tuple(models[number]), temperature))
     return TrialEnsemble(tuple(members), selection, folds)

@@ -184,3 +184,30 @@ def test_the_command_names_the_trials_it_exported(study, tmp_path):
     named = ", ".join(f"#{n}" for n in info["source"]["ensemble_trials"])
     assert f"Exported an ensemble of trials {named} of te to" in run.stdout
     assert "weighted ensemble of trials" in run.stdout
+
+
+def test_regression_trials_are_averaged_on_squared_error_without_temperatures(tmp_path):
+    import yaml
+
+    from nas.study import load_recipe, prepare_search, run_search
+    from tests.data.formats import write_table
+
+    write_table(tmp_path / "houses.csv", n=90, regression=True)
+    (tmp_path / "space.yaml").write_text(
+        "stages:\n  - name: head\n    n_blocks: [1, 2]\n    blocks: {dense: {units: [8, 16]}}\n"
+        "readout: flatten\ntraining: {lr: 0.01, batch_size: 16, epochs: 8, patience: 0}\n"
+    )
+    store = f"sqlite:///{tmp_path / 'r.db'}"
+    recipe = {"study": "r", "space": "space.yaml", "data": "houses.csv", "target": "y",
+              "n_trials": 3, "pruner": "none", "validation": {"folds": 3},
+              "storage": store}  # fmt: skip
+    (tmp_path / "recipe.yaml").write_text(yaml.safe_dump(recipe))
+    prepared = prepare_search(load_recipe(tmp_path / "recipe.yaml"))
+    run_search(prepared.recipe, prepared=prepared)
+    info, _ = export_trial(ExportRequest(storage=store, out=tmp_path / "b", ensemble_trials=3))
+    assert set(info.source["temperatures"].values()) == {1.0}
+    assert "out-of-fold squared error" in info.source["model"]
+    assert "temperature" not in info.source["model"]
+    assert np.isfinite(info.test_metrics["rmse"]) and info.max_abs_diff["onnx"] < 1e-4
+    losses = info.source["out_of_fold_loss"]
+    assert losses["ensemble"] <= min(v for k, v in losses.items() if k != "ensemble")
