@@ -211,3 +211,11 @@ def test_regression_trials_are_averaged_on_squared_error_without_temperatures(tm
     assert np.isfinite(info.test_metrics["rmse"]) and info.max_abs_diff["onnx"] < 1e-4
     losses = info.source["out_of_fold_loss"]
     assert losses["ensemble"] <= min(v for k, v in losses.items() if k != "ensemble")
+
+
+def test_the_python_api_exports_an_ensemble_of_trials(study, tmp_path):
+    import nas
+
+    _, _, found = study
+    info = nas.export(found, tmp_path / "api", ensemble_trials=2)
+    assert info.source["ensemble_trials"] and info.ensemble % 3 == 0
