@@ -87,6 +87,15 @@ def export_score(
     return {**info["test_metrics"], "seconds": seconds, "trial": info["source"]["trial"]}
 
 
+def ensemble_trials_score(store: str, folder: Path, candidates: int) -> dict[str, object]:
+    """``nas export --ensemble-trials N``'s test metrics, with the trials and weights chosen."""
+    score = export_score(store, folder / "trials", ["--ensemble-trials", str(candidates)], folder)
+    if "error" not in score:
+        info = json.loads((folder / "trials" / "bundle.json").read_text())
+        score["weights"] = info["source"]["ensemble_trials"]
+    return score
+
+
 def best_mean_trial(store: str) -> int | None:
     """The trial with the best fold mean (loss, then number, breaking ties): what the
     choice was before the one-standard-error rule, exported beside it for comparison."""
@@ -130,7 +139,9 @@ def minirocket(path: Path, seed: int) -> dict[str, float]:
     return {**score, "seconds": time.perf_counter() - start}
 
 
-def run_one(name: str, seed: int, timeout: float, work: Path, trials: int = 6) -> dict[str, object]:
+def run_one(
+    name: str, seed: int, timeout: float, work: Path, candidates: int = 6
+) -> dict[str, object]:
     folder = work / f"{name}-{seed}"
     folder.mkdir(parents=True)
     path = materialize(name, seed, folder)
@@ -161,12 +172,8 @@ def run_one(name: str, seed: int, timeout: float, work: Path, trials: int = 6) -
                                  and ln[0].isdigit()), None)  # fmt: skip
     row["retrain"] = export_score(store, folder / "retrained", ["--retrain"], folder)
     row["ensemble"] = export_score(store, folder / "ensemble", ["--ensemble"], folder)
-    if trials:
-        flags = ["--ensemble-trials", str(trials)]
-        row["ensemble_trials"] = export_score(store, folder / "trials", flags, folder)
-        if "error" not in row["ensemble_trials"]:
-            info = json.loads((folder / "trials" / "bundle.json").read_text())
-            row["ensemble_trials"]["weights"] = info["source"]["ensemble_trials"]
+    if candidates:
+        row["ensemble_trials"] = ensemble_trials_score(store, folder, candidates)
     top = best_mean_trial(store)
     if top is not None and top != row["retrain"].get("trial"):
         row["retrain_best_mean"] = export_score(store, folder / "top", ["--retrain"], folder, top)
