@@ -37,7 +37,7 @@ __getattr__, __dir__ = lazy_exports(
                 "check_not_collapsed",
                 "retrain_passes",
                 "retrained",
-                "fold_ensemble",
+                "trials_ensemble",
             ),
             "nas.export._export",
         ),
@@ -68,6 +68,7 @@ __all__ = [
     "retrained",
     "select_trial",
     "standalone_source",
+    "trials_ensemble",
     "write_bundle",
 ]
 

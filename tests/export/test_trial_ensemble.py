@@ -219,3 +219,13 @@ def test_the_python_api_exports_an_ensemble_of_trials(study, tmp_path):
     _, _, found = study
     info = nas.export(found, tmp_path / "api", ensemble_trials=2)
     assert info.source["ensemble_trials"] and info.ensemble % 3 == 0
+
+
+def test_a_multi_objective_study_is_refused_before_any_training():
+    import optuna
+
+    from nas.export import trials_ensemble
+
+    study = optuna.create_study(directions=["maximize", "minimize"])
+    with pytest.raises(ExportError, match="needs a single-objective study; export a trial"):
+        trials_ensemble(study, None, 3)  # type: ignore[arg-type]
