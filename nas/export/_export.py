@@ -67,7 +67,7 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
         trial = study.trials[chosen.members[0].trial]  # the heaviest member
         record, arch = TrialRecord.read(trial), chosen.members[0].arch
         model = chosen.model(dataset.task)
-        how = chosen.describe("loss" if dataset.task == "classification" else "squared error")
+        how = chosen.describe(dataset.task)
         member_archs = [m.arch for m in chosen.members for _ in m.models]
     elif request.ensemble:
         folds = StudyRecord.read(study).folds or 1

@@ -61,16 +61,17 @@ class TrialEnsemble:
         weights = [m.weight / len(m.models) for m in self.members for _ in m.models]
         return make_ensemble(networks, task, weights)
 
-    def describe(self, metric: str) -> str:
+    def describe(self, task: str) -> str:
         """For the model card: which trials, with what weight, and why."""
         parts = ", ".join(f"#{m.trial} ({m.weight:.2f})" for m in self.members)
         best = self.selection.best_single
-        scaled = metric == "loss"  # classification: logits temperature-scaled
+        classification = task == "classification"  # logits temperature-scaled, log loss
         return (
             f"weighted ensemble of trials {parts}, each as its {self.folds} fold models"
-            f"{' (logits temperature-scaled)' if scaled else ''}, "
+            f"{' (logits temperature-scaled)' if classification else ''}, "
             f"chosen by greedy ensemble selection over the out-of-fold predictions of "
-            f"{len(self.selection.single)} candidates: out-of-fold {metric} "
+            f"{len(self.selection.single)} candidates: out-of-fold "
+            f"{'loss' if classification else 'squared error'} "
             f"{self.selection.loss:.4g} against {self.selection.single[best]:.4g} for the "
             f"best single trial (#{best})"
         )
