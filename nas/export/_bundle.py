@@ -194,7 +194,7 @@ def write_bundle(
 ) -> BundleInfo:
     """Verify and write the bundle for a trained ``model`` (a NASNet or an Ensemble of
     them); returns bundle.json's content. ``member_archs``: the architecture of each member
-    of an ensemble whose members differ (``arch`` is then the heaviest member's).
+    of an ensemble (``arch`` is then the heaviest member's); listed only when they differ.
 
     The bundle's model takes raw inputs: when the data was standardized, the model is
     exported behind an ``input_scale`` layer holding the training split's statistics, and
@@ -278,12 +278,15 @@ def _clear(out: Path) -> None:
             (out / name).unlink(missing_ok=True)
 
 
-def _write_architectures(out: Path, archs: list[Architecture]) -> list[int]:
-    """architectures.json, each distinct architecture once; returns each member's index."""
+def _write_architectures(out: Path, archs: list[Architecture]) -> list[int] | None:
+    """architectures.json, each distinct architecture once; returns each member's index
+    (None, and no file, when all members share one architecture: architecture.json's)."""
     distinct: list[Architecture] = []
     for arch in archs:
         if arch not in distinct:
             distinct.append(arch)
+    if len(distinct) == 1:
+        return None
     documents = [json.loads(arch.to_json()) for arch in distinct]
     (out / ARCHITECTURES_FILE).write_text(json.dumps(documents, indent=2))
     return [distinct.index(arch) for arch in archs]

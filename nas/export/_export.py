@@ -110,7 +110,7 @@ def export_trial(request: ExportRequest) -> tuple[BundleInfo, optuna.trial.Froze
         commands=_commands(request, study, trial, url),
         plugins=recipe.plugins,
         plugin_path=recipe.plugin_path,
-        member_archs=member_archs if member_archs and len(set(member_archs)) > 1 else None,
+        member_archs=member_archs,
     )
     return info, trial
 
