@@ -229,3 +229,20 @@ def test_a_multi_objective_study_is_refused_before_any_training():
     study = optuna.create_study(directions=["maximize", "minimize"])
     with pytest.raises(ExportError, match="needs a single-objective study; export a trial"):
         trials_ensemble(study, None, 3)  # type: ignore[arg-type]
+
+
+def test_scaling_the_logits_divides_every_output_by_the_temperature():
+    from nas.arch import Architecture, Block, Stage
+    from nas.blocks import get_block
+    from nas.builder import build_model
+    from nas.export._trial_ensemble import _scale_logits
+
+    conv = get_block("conv")
+    arch = Architecture(stages=(Stage("feature", (Block("conv", conv.config()),)),),
+                        readout="global_avg")  # fmt: skip
+    model = build_model(arch, (1, LENGTH), 3).eval()
+    x = torch.randn(4, 1, LENGTH)
+    with torch.no_grad():
+        before = model(x)
+        _scale_logits(model, 0.25)
+        torch.testing.assert_close(model(x), before * 0.25)
