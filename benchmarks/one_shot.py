@@ -9,10 +9,12 @@ supernet's ranking quality.
    15-minute TPE search scores 98.5% (BENCHMARKS.md, "Search efficacy").
 2. **Ranking quality.** A one-shot phase of ``--rank-steps`` steps hands all of its
    ``--rank-archs`` proposals on (``top_k = candidates``); each is trained stand-alone
-   (the recipe's training, ``trial_timeout`` 30 s, no pruning) and Kendall's tau between
-   the supernet's score and the stand-alone validation accuracy is reported.
+   (the recipe's training, ``--rank-trial-timeout`` seconds each, default the recipe's
+   120, ``--rank-workers`` at a time, no pruning) and Kendall's tau between the
+   supernet's score and the stand-alone validation accuracy is reported.
 
     python benchmarks/one_shot.py --timeout 300 --seeds 0 [--rank-archs 20] [--json F]
+    python benchmarks/one_shot.py --modes --rank-archs 20   # the ranking run alone
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ def search_and_export(mode: str, seed: int, timeout: float, work: Path) -> dict[
     return result
 
 
-def ranking(seed: int, steps: int, archs: int, work: Path) -> dict[str, object]:
+def ranking(
+    seed: int, steps: int, archs: int, work: Path, trial_timeout: float, workers: int
+) -> dict[str, object]:
     """Kendall's tau of the supernet's scores over ``archs`` architectures trained alone."""
     import optuna
 
@@ -76,13 +80,13 @@ def ranking(seed: int, steps: int, archs: int, work: Path) -> dict[str, object]:
     doc.update(
         study="rank", space=str(ROOT / "search_spaces" / "mnist1d.yaml"), seed=seed,
         storage=f"sqlite:///{work}/rank-{seed}.db", n_trials=archs, timeout=None,
-        trial_timeout=30, pruner="none",
+        trial_timeout=trial_timeout, pruner="none",
         search={"mode": "one_shot", "steps": steps, "top_k": archs, "candidates": archs},
     )  # fmt: skip
     recipe = work / f"rank-{seed}.yaml"
     recipe.write_text(yaml.safe_dump(doc))
     start = time.perf_counter()
-    run = nas("search", str(recipe), "--workers", "1", cwd=work)
+    run = nas("search", str(recipe), "--workers", str(workers), cwd=work)
     if run.returncode != 0:
         return {"error": run.stderr.strip().splitlines()[-1:]}
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -91,6 +95,8 @@ def ranking(seed: int, steps: int, archs: int, work: Path) -> dict[str, object]:
     handed = study.user_attrs["one_shot"]["handed_off"]
     return {
         "seed": seed, "steps": steps, "seconds": time.perf_counter() - start,
+        "trial_timeout": trial_timeout, "workers": workers,
+        "complete": sum(t.state == optuna.trial.TrialState.COMPLETE for t in study.trials),
         "tau": tau[0] if tau else None, "n": tau[1] if tau else 0,
         "one_shot_seconds": study.user_attrs["one_shot"]["seconds"],
         "distinct": len({json.dumps(h["params"], sort_keys=True) for h in handed}),
@@ -101,9 +107,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per search")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--modes", nargs="+", default=["one_shot", "trials"])
+    parser.add_argument("--modes", nargs="*", default=["one_shot", "trials"])
     parser.add_argument("--rank-archs", type=int, default=20, help="0: skip the ranking run")
     parser.add_argument("--rank-steps", type=int, default=2000)
+    parser.add_argument("--rank-trial-timeout", type=float, default=120.0,
+                        help="seconds per stand-alone trial of the ranking run")  # fmt: skip
+    parser.add_argument("--rank-workers", type=int, default=2)
     parser.add_argument("--json", type=Path, help="save every run here")
     args = parser.parse_args()
     runs: list[dict[str, object]] = []
@@ -114,7 +123,9 @@ def main() -> None:
                 runs.append(search_and_export(mode, seed, args.timeout, work))
                 print(json.dumps(runs[-1]), flush=True)
             if args.rank_archs:
-                runs.append({"ranking": ranking(seed, args.rank_steps, args.rank_archs, work)})
+                ranked = ranking(seed, args.rank_steps, args.rank_archs, work,
+                                 args.rank_trial_timeout, args.rank_workers)  # fmt: skip
+                runs.append({"ranking": ranked})
                 print(json.dumps(runs[-1]), flush=True)
     if args.json:
         args.json.write_text(json.dumps(runs, indent=1))
