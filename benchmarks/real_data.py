@@ -19,6 +19,7 @@ test signals (full-data reference: BENCHMARKS.md, "Search efficacy", 98.5%).
     pip install aeon        # the benchmark's extra: pip install -e '.[bench]'
     python benchmarks/real_data.py --timeout 600 --seeds 0 1 2 \\
         [--datasets UnitTest BasicMotions ...] [--json results.json] [--keep DIR]
+        [--samplers tpe controller random]   # one search per sampler, side by side
 
 Prints one markdown row per dataset (mean ± sd over seeds) and saves every run to JSON.
 """
@@ -140,16 +141,23 @@ def minirocket(path: Path, seed: int) -> dict[str, float]:
 
 
 def run_one(
-    name: str, seed: int, timeout: float, work: Path, candidates: int = 6
+    name: str,
+    seed: int,
+    timeout: float,
+    work: Path,
+    candidates: int = 6,
+    sampler: str | None = None,
 ) -> dict[str, object]:
-    folder = work / f"{name}-{seed}"
+    """One search (with ``sampler``, or the default) and its exports; MiniRocket beside."""
+    folder = work / (f"{name}-{seed}" if sampler is None else f"{name}-{seed}-{sampler}")
     folder.mkdir(parents=True)
     path = materialize(name, seed, folder)
     store = f"sqlite:///{folder / 'study.db'}"
+    chosen = [] if sampler is None else ["--sampler", sampler]
     start = time.perf_counter()
     search = nas("search", "--data", str(path), "--seed", str(seed), "--timeout", str(timeout),
-                 "--storage", store, cwd=folder)  # fmt: skip
-    row: dict[str, object] = {"dataset": name, "seed": seed,
+                 "--storage", store, *chosen, cwd=folder)  # fmt: skip
+    row: dict[str, object] = {"dataset": name, "seed": seed, "sampler": sampler or "default",
                               "search_seconds": time.perf_counter() - start}  # fmt: skip
     if search.returncode != 0:
         row["error"] = search.stderr.strip().splitlines()[-1]
@@ -192,16 +200,18 @@ def _cell(values: list[float], scale: float = 100.0) -> str:
 def table(rows: list[dict[str, object]]) -> str:
     """Markdown: one row per dataset, mean ± sd over seeds."""
     out = [
-        "| dataset | metric | seeds | nas --retrain | nas --ensemble | nas --ensemble-trials | "
-        "best fold mean, retrained | MiniRocket | trials | search s | refused or failed |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| dataset | sampler | metric | seeds | nas --retrain | nas --ensemble | "
+        "nas --ensemble-trials | best fold mean, retrained | MiniRocket | trials | search s | "
+        "refused or failed |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
-    for name in dict.fromkeys(str(r["dataset"]) for r in rows):
-        every = [r for r in rows if r["dataset"] == name]
+    for name, sampler in dict.fromkeys((str(r["dataset"]), r.get("sampler")) for r in rows):
+        every = [r for r in rows if r["dataset"] == name and r.get("sampler") == sampler]
         runs = [r for r in every if "error" not in r]
         failed = [f"search (seed {r['seed']})" for r in every if "error" in r]
         if not runs:
-            out.append(f"| {name} | | {len(every)} | | | | | | | {', '.join(failed)} |")
+            blank = " |" * 7
+            out.append(f"| {name} | {sampler} | | {len(every)} |{blank} {', '.join(failed)} |")
             continue
         metric = "rmse" if "rmse" in runs[0]["minirocket"] else "acc"  # type: ignore[operator]
         scale = 1.0 if metric == "rmse" else 100.0
@@ -216,7 +226,7 @@ def table(rows: list[dict[str, object]]) -> str:
                             for m in ("retrain", "ensemble", "ensemble_trials")
                             if "error" in r.get(m, {})]  # type: ignore[operator]  # fmt: skip
         out.append(
-            f"| {name} | {'test RMSE' if metric == 'rmse' else 'test acc %'} | "
+            f"| {name} | {sampler} | {'test RMSE' if metric == 'rmse' else 'test acc %'} | "
             f"{','.join(str(r['seed']) for r in runs)} | "
             f"{_cell(values('retrain'), scale)} | {_cell(values('ensemble'), scale)} | "
             f"{_cell(values('ensemble_trials'), scale)} | "
@@ -241,6 +251,8 @@ def main() -> None:
         default=6,
         help="candidates of `nas export --ensemble-trials` (0: skip it)",
     )
+    parser.add_argument("--samplers", nargs="+", default=[None],
+                        help="one search with each sampler (default: nas's own)")  # fmt: skip
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep each run's data, store and bundles here")  # fmt: skip
     args = parser.parse_args()
@@ -250,11 +262,13 @@ def main() -> None:
         os.environ.setdefault("NAS_CACHE_DIR", str(Path(tmp) / "cache"))
         for seed in args.seeds:  # seed-major: an interrupted run still covers every dataset
             for name in args.datasets:
-                row = run_one(name, seed, args.timeout, Path(tmp), args.ensemble_trials)
-                rows.append(row)
-                print(json.dumps(row), flush=True)
-                if args.json:
-                    args.json.write_text(json.dumps(rows, indent=1))
+                for sampler in args.samplers:  # side by side: each dataset's samplers in turn
+                    row = run_one(name, seed, args.timeout, Path(tmp), args.ensemble_trials,
+                                  sampler)  # fmt: skip
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+                    if args.json:
+                        args.json.write_text(json.dumps(rows, indent=1))
     print(table(rows))
 
 
