@@ -21,7 +21,8 @@ test signals (full-data reference: BENCHMARKS.md, "Search efficacy", 98.5%).
         [--datasets UnitTest BasicMotions ...] [--json results.json] [--keep DIR]
         [--samplers tpe controller random]   # one search per sampler, side by side
 
-Prints one markdown row per dataset (mean ± sd over seeds) and saves every run to JSON.
+Prints one markdown row per dataset and sampler (mean ± sd over seeds) and saves every run
+to JSON.
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ def _cell(values: list[float], scale: float = 100.0) -> str:
 
 
 def table(rows: list[dict[str, object]]) -> str:
-    """Markdown: one row per dataset, mean ± sd over seeds."""
+    """Markdown: one row per dataset and sampler, mean ± sd over seeds."""
     out = [
         "| dataset | sampler | metric | seeds | nas --retrain | nas --ensemble | "
         "nas --ensemble-trials | best fold mean, retrained | MiniRocket | trials | search s | "
