@@ -9,7 +9,9 @@ report regret (optimum - value; 0 is perfect).
     python benchmarks/controller_synthetic.py [--trials 300] [--seeds 5] [--only tpe ...]
         [--plot benchmarks/results/controller_synthetic.png]
 
-``--plot`` draws the mean best-so-far regret of each sampler by trial and by wall time.
+``--plot`` draws the mean best-so-far regret of each sampler by trial and by wall time;
+``--marks 10 30 60 100`` prints it at those trial counts (the budgets users run), with the
+standard error over seeds and each sampler's worst seed.
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ def main() -> None:
         help="seed of the problem's tables (tune on another than you report)",
     )
     parser.add_argument("--plot", type=Path, help="PNG of best-so-far regret by trial and time")
+    parser.add_argument(
+        "--marks", type=int, nargs="*", default=[], help="trial counts to report best-so-far at"
+    )
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     objective, optimum = make_problem(args.problem)
@@ -130,8 +135,28 @@ def main() -> None:
             f"| {name} | {statistics.mean(best):.3f} ± {sd(best):.3f} | "
             f"{statistics.mean(last):.3f} ± {sd(last):.3f} | {statistics.mean(ms):.1f} |"
         )
+    if args.marks:
+        print(marks_table(curves, [m for m in args.marks if 0 < m <= args.trials]))
     if args.plot:
         plot(curves, args.trials, args.plot)
+
+
+def marks_table(curves: dict[str, list[tuple[list[float], list[float]]]], marks: list[int]) -> str:
+    """Mean (± standard error over seeds) best-so-far regret after each of ``marks`` trials,
+    and the worst seed's at each mark."""
+    lines = [
+        "\n| sampler | " + " | ".join(f"after {m} trials" for m in marks) + " | worst seed, at each |",
+        "| --- |" + " ---: |" * (len(marks) + 1),
+    ]
+    for name, runs in curves.items():
+        cells = []
+        for m in marks:
+            at = [regrets[m - 1] for regrets, _ in runs]
+            se = statistics.stdev(at) / math.sqrt(len(at)) if len(at) > 1 else 0.0
+            cells.append(f"{statistics.mean(at):.2f} ± {se:.2f}")
+        worst = " / ".join(f"{max(r[m - 1] for r, _ in runs):.2f}" for m in marks)
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {worst} |")
+    return "\n".join(lines)
 
 
 def plot(curves: dict[str, list[tuple[list[float], list[float]]]], trials: int, path: Path) -> None:
