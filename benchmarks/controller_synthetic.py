@@ -145,7 +145,9 @@ def marks_table(curves: dict[str, list[tuple[list[float], list[float]]]], marks:
     """Mean (± standard error over seeds) best-so-far regret after each of ``marks`` trials,
     and the worst seed's at each mark."""
     lines = [
-        "\n| sampler | " + " | ".join(f"after {m} trials" for m in marks) + " | worst seed, at each |",
+        "\n| sampler | "
+        + " | ".join(f"after {m} trials" for m in marks)
+        + " | worst seed, at each |",
         "| --- |" + " ---: |" * (len(marks) + 1),
     ]
     for name, runs in curves.items():

@@ -66,6 +66,7 @@ class PreparedSearch(Protocol):
 GRAD_CLIP = 5.0  # ENAS clips the shared weights' gradient norm at 5
 WARMUP = 0.25  # share of the training budget with children drawn uniformly
 TRAIN_SHARE = 0.8  # of a time budget; the rest ranks the final controller's proposals
+REDRAWS = 4  # ranking draws at most this many times search.candidates proposals
 CONTROLLER_LR = 0.001  # thousands of rewards, not tens: a tenth of the sampler's default
 CONTROLLER_FILE = "one-shot-controller.safetensors"
 
@@ -382,15 +383,19 @@ def _rank_candidates(
     classification: bool,
     deadline: float | None,
 ) -> list[tuple[float, dict[str, Any], Architecture]]:
-    """The final controller's proposals (``settings.candidates``, or as many as the phase's
-    time allows but at least ``top_k``), each scored on the whole validation split with
-    the shared weights; distinct, best first."""
+    """The final controller's distinct proposals (``settings.candidates``, or as many as
+    the phase's time allows but at least ``top_k``), each scored on the whole validation
+    split with the shared weights; best first.
+
+    A proposal seen before does not count: the controller draws again, up to
+    ``REDRAWS`` times ``candidates`` draws in all (a controller sure of a few architectures
+    has no more to give), so that ``top_k`` trials are handed on whenever it can."""
     import optuna
 
     scored: dict[str, tuple[float, dict[str, Any], Architecture]] = {}
-    for _ in range(settings.candidates):
+    for _ in range(REDRAWS * settings.candidates):
         late = deadline is not None and time.monotonic() >= deadline
-        if late and len(scored) >= settings.top_k:
+        if len(scored) >= settings.candidates or (late and len(scored) >= settings.top_k):
             break
         trial = controller.ask()
         built = _child(supernet, space, trial)
@@ -398,9 +403,13 @@ def _rank_candidates(
             controller.tell(trial, state=optuna.trial.TrialState.FAIL)
             continue
         arch, child = built
+        key = arch.to_json(indent=None)
+        if key in scored:  # not scored again: its shared weights have not changed
+            controller.tell(trial, scored[key][0])
+            continue
         reward = _score(child, batches.all_val(), classification)
         controller.tell(trial, reward)
-        scored.setdefault(arch.to_json(indent=None), (reward, dict(trial.params), arch))
+        scored[key] = (reward, dict(trial.params), arch)
     sign = -1.0 if classification else 1.0
     return sorted(scored.values(), key=lambda item: sign * item[0])
 

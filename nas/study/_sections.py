@@ -112,8 +112,9 @@ class SearchSettings:
         10, "one_shot: architectures handed to the search as trials trained on their own", low=1
     )
     candidates: int = option(
-        100, "one_shot: architectures the final controller proposes; the top_k best by "
-        "shared-weight validation score are handed on", low=1,
+        100, "one_shot: distinct architectures the final controller proposes (a repeat "
+        "is drawn again); the top_k best by shared-weight validation score are handed on",
+        low=1,
     )  # fmt: skip
     batch_size: int = option(64, "one_shot: mini-batch of the shared-weight steps", low=1)
     lr: float = option(

@@ -155,6 +155,62 @@ def test_closed_form_blocks_are_left_to_the_stand_alone_search(tmp_path):
         _one_shot.phase_space(load_space(only_rocket))
 
 
+class _Arch:
+    def __init__(self, kernel: int) -> None:
+        self.kernel = kernel
+
+    def to_json(self, indent=None) -> str:
+        return f'{{"kernel": {self.kernel}}}'
+
+
+class _Batches:
+    def all_val(self):
+        return None
+
+
+def test_a_repeated_proposal_is_drawn_again_so_top_k_distinct_are_handed_on(monkeypatch):
+    from nas.study import SearchSettings
+
+    controller = optuna.create_study(
+        direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0)
+    )
+    for _ in range(3):  # the final controller proposes one architecture three times first
+        controller.enqueue_trial({"kernel": 3})
+
+    def child(supernet, space, trial):
+        kernel = trial.suggest_categorical("kernel", [3, 5, 7, 9])
+        return _Arch(kernel), kernel
+
+    scores = []
+    monkeypatch.setattr(_one_shot, "_child", child)
+    monkeypatch.setattr(
+        _one_shot, "_score", lambda kernel, batch, classification: scores.append(kernel) or kernel
+    )
+    settings = SearchSettings(mode="one_shot", steps=1, top_k=2, candidates=2)
+    ranked = _one_shot._rank_candidates(controller, None, None, _Batches(), settings, True, None)
+    assert [arch.kernel for _, _, arch in ranked] == sorted({3, scores[-1]}, reverse=True)
+    assert len(ranked) == 2 and scores[0] == 3 and 3 not in scores[1:]  # each scored once
+    # every draw is told to the controller, repeats with the reward they already had
+    told = [t for t in controller.trials if t.state == State.COMPLETE]
+    assert [t.value for t in told[:3]] == [3, 3, 3] and len(told) == 2 + len(scores)
+
+
+def test_a_controller_sure_of_one_architecture_stops_drawing(monkeypatch):
+    from nas.study import SearchSettings
+
+    controller = optuna.create_study(direction="maximize")
+    for _ in range(_one_shot.REDRAWS * 5 + 1):
+        controller.enqueue_trial({"kernel": 3})
+    monkeypatch.setattr(
+        _one_shot, "_child", lambda s, p, t: (_Arch(t.suggest_categorical("kernel", [3])), 3)
+    )
+    monkeypatch.setattr(_one_shot, "_score", lambda kernel, batch, classification: 0.5)
+    settings = SearchSettings(mode="one_shot", steps=1, top_k=2, candidates=5)
+    ranked = _one_shot._rank_candidates(controller, None, None, _Batches(), settings, True, None)
+    drawn = [t for t in controller.trials if t.state == State.COMPLETE]
+    assert len(ranked) == 1 and len(drawn) == _one_shot.REDRAWS * 5  # one still enqueued
+
+
 def test_kendall_tau_compares_shared_weight_and_stand_alone_scores():
     study = optuna.create_study()
     for reward, acc in ((0.1, 0.5), (0.2, 0.6), (0.3, 0.7)):
