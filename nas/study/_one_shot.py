@@ -9,9 +9,9 @@ the controller's best architectures trained as ordinary trials.
    its accuracy (RMSE for regression) on a validation batch is the controller's reward.
    The controller learns from every reward, as it does from trials.
 2. Until ``search.steps``, or ``search.fraction`` of the run's timeout, is spent; then the
-   final controller proposes ``search.candidates`` distinct architectures, each scored on the whole
-   validation split with the shared weights, and the ``search.top_k`` best go into the
-   study as enqueued trials, carrying their score (``one_shot_reward``).
+   final controller proposes ``search.candidates`` distinct architectures, each scored
+   on the whole validation split with the shared weights, and the ``search.top_k`` best
+   go into the study as enqueued trials, carrying their score (``one_shot_reward``).
 3. The ordinary search runs them first, trained on their own, then goes on with its
    sampler, so the dashboard, ``nas best`` and export see ordinary trials.
 
