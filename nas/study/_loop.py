@@ -160,7 +160,7 @@ def _objective(
         return None, TrialState.PRUNED, None
     except optuna.exceptions.UpdateFinishedTrialError:
         return None, None, None
-    except (Exception, KeyboardInterrupt) as exc:
+    except (Exception, KeyboardInterrupt, SystemExit) as exc:  # never left RUNNING
         return None, TrialState.FAIL, exc
 
 

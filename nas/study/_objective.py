@@ -106,6 +106,22 @@ class TrialObjective:
             self._provenance["cuda_visible_devices"] = gpus
 
     def __call__(self, trial: optuna.Trial) -> float | Sequence[float]:
+        try:
+            return self._run(trial)
+        except BaseException as exc:
+            if self.interrupt is None or not self.interrupt.requested:
+                raise
+            # whatever a stop request broke out of (Lightning's SIGTERMException is a
+            # SystemExit), the trial fails with the stop's reason and the search stops
+            if isinstance(exc, optuna.exceptions.UpdateFinishedTrialError):
+                raise
+            if "fail_reason" not in trial.user_attrs:
+                TrialRecord.write(trial, fail_reason=self.interrupt.reason)
+            if isinstance(exc, (KeyboardInterrupt, optuna.TrialPruned)):
+                raise
+            raise KeyboardInterrupt from exc
+
+    def _run(self, trial: optuna.Trial) -> float | Sequence[float]:
         seed = self._start(trial)
         arch = self._sample(trial, seed)
         model = self._build(trial, arch, seed)

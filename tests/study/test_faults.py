@@ -226,7 +226,47 @@ def test_sigterm_reaches_every_worker_and_sigkill_takes_them_along(make_recipe, 
         time.sleep(0.5)
     assert not any(alive(pid) for pid in pids), "workers outlived their parent"
     orphans = [t for t in trials_of(recipe) if t.number in {r.number for r in running}]
-    assert {t.user_attrs["fail_reason"] for t in orphans} == {"interrupted by the user (SIGTERM)"}
+    seen = [(t.number, t.state.name, t.user_attrs.get("fail_reason")) for t in orphans]
+    assert {reason for _, _, reason in seen} == {"interrupted by the user (SIGTERM)"}, seen
+
+
+@pytest.mark.parametrize("step", ["_cost", "_record_result"])
+def test_a_stop_request_fails_the_trial_with_its_reason_whatever_it_broke_out_of(
+    make_recipe, monkeypatch, step
+):
+    """Lightning answers SIGTERM with SIGTERMException, a SystemExit, wherever its loops
+    notice it; whichever step of a trial it escapes from, the trial ends FAIL with the
+    stop's reason (not RUNNING until its heartbeat goes stale) and the search stops."""
+    from nas.study._objective import TrialObjective
+
+    original = getattr(TrialObjective, step)
+
+    def stopped(self, trial, *args):
+        if trial.number == 1:
+            signal.raise_signal(signal.SIGTERM)  # the first stop signal: a request
+            raise SystemExit(1)
+        return original(self, trial, *args)
+
+    monkeypatch.setattr(TrialObjective, step, stopped)
+    recipe = make_recipe(sampler="random", n_trials=3)
+    outcome = run_search(load_recipe(recipe))
+    assert outcome.interrupted
+    trials = trials_of(recipe)
+    assert [t.state.name for t in trials] == ["COMPLETE", "FAIL"]
+    assert trials[1].user_attrs["fail_reason"] == "interrupted by the user (SIGTERM)"
+
+
+def test_a_trial_that_exits_the_process_is_failed_not_left_running(make_recipe, monkeypatch):
+    from nas.study._objective import TrialObjective
+
+    def exits(self, trial, *args):
+        raise SystemExit(3)
+
+    monkeypatch.setattr(TrialObjective, "_cost", exits)
+    recipe = make_recipe(sampler="random", n_trials=2)
+    with pytest.raises(SystemExit):
+        run_search(load_recipe(recipe))
+    assert [t.state.name for t in trials_of(recipe)] == ["FAIL"]
 
 
 def test_status_shows_waiting_retries_and_no_dead_time(make_recipe, tmp_path):
