@@ -15,6 +15,8 @@ supernet's ranking quality.
 
     python benchmarks/one_shot.py --timeout 300 --seeds 0 [--rank-archs 20] [--json F]
     python benchmarks/one_shot.py --modes --rank-archs 20   # the ranking run alone
+    python benchmarks/one_shot.py --timeout 900 --modes trials --samplers tpe controller \
+        --rank-archs 0   # samplers at the shipped 15-minute budget
 """
 
 from __future__ import annotations
@@ -38,24 +40,30 @@ def nas(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           text=True)  # fmt: skip
 
 
-def search_and_export(mode: str, seed: int, timeout: float, work: Path) -> dict[str, object]:
-    """One search of the shipped recipe in ``mode``, then its retrained best's test score."""
+def search_and_export(
+    mode: str, seed: int, timeout: float, work: Path, sampler: str | None = None
+) -> dict[str, object]:
+    """One search of the shipped recipe in ``mode`` (with ``sampler`` instead of the
+    recipe's, if given), then its retrained best's test score."""
     import optuna
 
-    store = f"sqlite:///{work}/{mode}-{seed}.db"
+    name = f"{mode}-{sampler or 'recipe'}-{seed}"
+    store = f"sqlite:///{work}/{name}.db"
+    chosen = ["--sampler", sampler] if sampler else []
     start = time.perf_counter()
     run = nas("search", str(RECIPE), "--search-mode", mode, "--seed", str(seed), "--timeout",
-              str(timeout), "--storage", store, cwd=work)  # fmt: skip
+              str(timeout), "--storage", store, *chosen, cwd=work)  # fmt: skip
     seconds = time.perf_counter() - start
     if run.returncode != 0:
         return {"error": run.stderr.strip().splitlines()[-1:], "seconds": seconds}
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.load_study(study_name="mnist1d", storage=store)
     complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
-    out = work / f"{mode}-{seed}-bundle"
+    out = work / f"{name}-bundle"
     export = nas("export", "--storage", store, "--best", "--retrain", "--out", str(out), cwd=work)
     result: dict[str, object] = {
-        "mode": mode, "seed": seed, "seconds": seconds, "trials": len(study.trials),
+        "mode": mode, "sampler": sampler or "recipe", "seed": seed, "seconds": seconds,
+        "trials": len(study.trials),
         "complete": len(complete), "best_val": max((t.value for t in complete), default=None),
         "one_shot": study.user_attrs.get("one_shot"),
     }  # fmt: skip
@@ -108,6 +116,8 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per search")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--modes", nargs="*", default=["one_shot", "trials"])
+    parser.add_argument("--samplers", nargs="+", default=[None], metavar="SAMPLER",
+                        help="run each mode with these samplers (default: recipe's)")  # fmt: skip
     parser.add_argument("--rank-archs", type=int, default=20, help="0: skip the ranking run")
     parser.add_argument("--rank-steps", type=int, default=2000)
     parser.add_argument("--rank-trial-timeout", type=float, default=120.0,
@@ -120,8 +130,9 @@ def main() -> None:
         work = Path(tmp)
         for seed in args.seeds:
             for mode in args.modes:
-                runs.append(search_and_export(mode, seed, args.timeout, work))
-                print(json.dumps(runs[-1]), flush=True)
+                for sampler in args.samplers:
+                    runs.append(search_and_export(mode, seed, args.timeout, work, sampler))
+                    print(json.dumps(runs[-1]), flush=True)
             if args.rank_archs:
                 ranked = ranking(seed, args.rank_steps, args.rank_archs, work,
                                  args.rank_trial_timeout, args.rank_workers)  # fmt: skip
