@@ -271,9 +271,6 @@ class TrialObjective:
         except NASError as exc:
             self._check_interrupt(trial)  # a stop requested before any epoch ended
             raise self._fail(trial, str(exc)) from None
-        except SystemExit:  # Lightning's answer to SIGTERM (SIGTERMException)
-            self._check_interrupt(trial)
-            raise
         except (Exception, MemoryError) as exc:  # CUDA or host out of memory: one trial fails
             raise self._unexpected(trial, None, exc) from None
 
