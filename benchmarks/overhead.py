@@ -11,9 +11,11 @@ floor: the storage's own cost), TPE and the controller:
   artifacts (note, diagram, weights). Everything a trial costs besides training.
 
 Prints the mean milliseconds per trial in windows of trials (flat = no O(n) work per trial)
-and each sampler's ratio to random search in the last window, per trial and per suggested
-parameter (a sampler whose trials suggest more parameters, e.g. more blocks, pays one
-storage write for each). The samplers take turns, one window each.
+and each sampler's ratio to random search, per trial and per suggested parameter (a sampler
+whose trials suggest more parameters, e.g. more blocks, pays one storage write for each).
+The samplers take turns, one window each, so each window's ratio compares like with like;
+the ratio shown is the median of those over the second half of the study (one window alone
+swings by +-0.1 on a shared machine).
 
     python benchmarks/overhead.py --trials 1000 [--postgres postgresql+psycopg://...]
         [--levels sample platform] [--samplers random tpe controller]
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import statistics
 import tempfile
 import time
 import uuid
@@ -139,22 +142,23 @@ def main() -> None:
     windows = len(next(iter(results.values()))["ms"])
     marks = [0, windows // 2, windows - 1]
     print(f"\nms per trial (mean over windows of {args.window} trials), no training\n")
+    late = list(range(windows // 2, windows))  # the second half of the study
     print("| level | store | sampler | "
           + " | ".join(f"trials {m * args.window}-{(m + 1) * args.window}" for m in marks)
-          + " | params per trial (last window) | ratio to random: per trial"
-          + " | per parameter |")  # fmt: skip
+          + f" | params per trial (trials {late[0] * args.window}-{windows * args.window})"
+          + " | ratio to random: per trial | per parameter |")  # fmt: skip
     print("| --- | --- | --- |" + " --- |" * (len(marks) + 3))
     for (level, store, name), measured in results.items():
         ms, params = measured["ms"], measured["params"]
         floor = results.get((level, store, "random"))
         ratio = per_param = "-"
-        if floor:
-            ratio = f"{ms[-1] / floor['ms'][-1]:.2f}x"
-            unit = floor["ms"][-1] / floor["params"][-1]
-            per_param = f"{ms[-1] / params[-1] / unit:.2f}x"
+        if floor:  # window by window (the samplers took turns), the median of the late ones
+            ratios = [ms[w] / floor["ms"][w] for w in late]
+            per = [r * floor["params"][w] / params[w] for r, w in zip(ratios, late, strict=True)]
+            ratio, per_param = f"{statistics.median(ratios):.2f}x", f"{statistics.median(per):.2f}x"
         cells = " | ".join(f"{ms[m]:.1f}" for m in marks)
-        row = f"| {level} | {store} | {name} | {cells} | {params[-1]:.1f} | {ratio} | {per_param} |"
-        print(row)
+        n_params = statistics.mean(params[w] for w in late)
+        print(f"| {level} | {store} | {name} | {cells} | {n_params:.1f} | {ratio} | {per_param} |")
 
 
 if __name__ == "__main__":

@@ -160,6 +160,17 @@ class TrialWindow:
     def _is_multi_objective(self) -> bool:
         return len(self.directions) > 1
 
+    @property
+    def _study_id(self) -> int:  # Optuna's search-space caches key on it
+        return study_id(self._study)
+
+    @property
+    def _storage(self) -> _TrialAttrWriter:
+        """The study's storage for writes to a trial's system attrs only (TPE's constant
+        liar shares a running trial's relative params this way); reads would reach past
+        the window, and raise."""
+        return _TrialAttrWriter(storage_of(self._study))
+
     def _get_trials(
         self,
         deepcopy: bool = True,
@@ -197,5 +208,23 @@ class TrialWindow:
         raise OptunaCompatError(
             f"the inner sampler read Study.{name}, which the controller's trial window does "
             f"not provide (optuna {optuna.__version__}); add it to "
+            "nas.base.optuna_compat.TrialWindow"
+        )
+
+
+class _TrialAttrWriter:
+    """What a :class:`TrialWindow` lets an inner sampler do with the storage: set a
+    trial's system attr. Anything else raises :class:`OptunaCompatError`."""
+
+    def __init__(self, storage: optuna.storages.BaseStorage) -> None:
+        self._store = storage
+
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        self._store.set_trial_system_attr(trial_id, key, value)
+
+    def __getattr__(self, name: str) -> Any:
+        raise OptunaCompatError(
+            f"the inner sampler called storage.{name}, which the controller's trial window "
+            f"does not provide (optuna {optuna.__version__}); add it to "
             "nas.base.optuna_compat.TrialWindow"
         )

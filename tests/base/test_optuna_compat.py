@@ -72,8 +72,10 @@ def test_the_window_shows_only_the_last_trials_and_refuses_the_rest():
     complete.clear()  # a caller's edit of its list does not reach the view's
     assert len(view._get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))) == 5
     assert view.direction == study.direction and not view._is_multi_objective()
-    with pytest.raises(compat.OptunaCompatError, match="Study._storage"):
-        view._storage  # noqa: B018  (reaching past the window to the real study)
+    with pytest.raises(compat.OptunaCompatError, match="Study.best_trial"):
+        view.best_trial  # noqa: B018  (reaching past the window to the real study)
+    with pytest.raises(compat.OptunaCompatError, match="storage.get_all_trials"):
+        view._storage.get_all_trials(view._study_id)  # reaching past the window: refused
 
 
 @pytest.mark.parametrize("sampler", [optuna.samplers.TPESampler(seed=0, n_startup_trials=2),
@@ -87,3 +89,20 @@ def test_optunas_samplers_sample_through_the_window(sampler):
     frozen = compat.stored_trial(trial)
     value = sampler.sample_independent(view, frozen, "x", dist)  # type: ignore[arg-type]
     assert -1 <= value <= 1
+
+
+@pytest.mark.parametrize("liar", [False, True])
+def test_multivariate_tpe_samples_relative_params_through_the_window(liar):
+    """The controller's inner TPE draws the shared numeric params in one relative call over
+    the window; with the constant liar it shares them through the window's storage writer."""
+    study = _study(12)
+    view = compat.TrialWindow(study, compat.cached_trials(study), window=5)
+    sampler = optuna.samplers.TPESampler(seed=0, n_startup_trials=2, constant_liar=liar)
+    trial = study.ask()
+    frozen = compat.stored_trial(trial)
+    space = sampler.infer_relative_search_space(view, frozen)  # type: ignore[arg-type]
+    assert set(space) == {"x"}
+    params = sampler.sample_relative(view, frozen, space)  # type: ignore[arg-type]
+    assert set(params) == {"x"} and -1 <= params["x"] <= 1
+    shared = compat.stored_trial(trial).system_attrs
+    assert any(k.startswith("tpe:relative_params") for k in shared) == liar

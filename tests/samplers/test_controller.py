@@ -352,6 +352,40 @@ def _three_params(trial):
             + trial.suggest_float("wd", 1e-6, 1e-2, log=True))  # fmt: skip
 
 
+def test_shared_numeric_params_are_drawn_together_and_conditional_ones_alone():
+    """After the inner TPE's start-up, the delegated ranges every trial has (lr, wd) come
+    from one relative call over the window; a conditional one from sample_independent;
+    the controller's own decisions from neither."""
+
+    def objective(trial):
+        value = _three_params(trial)
+        if trial.suggest_categorical("extra", [False, True]):
+            value += trial.suggest_float("momentum", 0.5, 0.99)
+        return value
+
+    study = optuna.create_study(sampler=ControllerSampler(seed=0, inner_window=50))
+    study.optimize(objective, n_trials=12)
+    inner, calls = study.sampler._inner, []
+    relative, independent = inner.sample_relative, inner.sample_independent
+
+    def spy_relative(view, trial, space):
+        calls.append(("relative", sorted(space), len(view._get_trials(deepcopy=False))))
+        return relative(view, trial, space)
+
+    def spy_independent(view, trial, name, dist):
+        calls.append(("independent", name))
+        return independent(view, trial, name, dist)
+
+    inner.sample_relative, inner.sample_independent = spy_relative, spy_independent
+    study.optimize(objective, n_trials=4)
+    drawn = [c for c in calls if c[0] == "relative"]
+    assert drawn == [("relative", ["lr", "wd"], n + 1) for n in range(12, 16)]  # window: all
+    assert {c for c in calls if c[0] == "independent"} <= {("independent", "momentum")}
+    assert all({"lr", "wd"} <= set(t.params) for t in study.trials)
+    relative_params = study.trials[-1].params
+    assert 1e-4 <= relative_params["lr"] <= 1.0 and 1e-6 <= relative_params["wd"] <= 1e-2
+
+
 @pytest.mark.parametrize("store", ["memory", "sqlite"])
 def test_a_trial_reads_the_storage_at_most_once_and_the_inner_sampler_sees_a_window(
     tmp_path, store

@@ -107,7 +107,10 @@ class ControllerSampler(BaseSampler):
             are always controller decisions. The default won on the synthetic benchmark
             (BENCHMARKS.md): it matched TPE's best value and beat it on recent trials.
         bins: number of bins for wide numeric ranges.
-        inner_sampler: sampler for delegated numeric parameters (default: TPE).
+        inner_sampler: sampler for delegated numeric parameters (default: Optuna's TPE,
+            multivariate on single-objective studies, without the constant liar); it sees
+            the trial window, and its relative sampling is used for the delegated
+            parameters that all recent trials share.
         inner_window: the inner sampler sees only this many most recent trials (None: all),
             which keeps the cost of a trial flat as the study grows.
         failure_reward: reward of failed trials (rewards lie in [-1, 1]).
@@ -163,7 +166,11 @@ class ControllerSampler(BaseSampler):
         )
         self._lr, self._entropy_weight, self._baseline_decay = lr, entropy_weight, baseline_decay
         self._numeric, self._bins = numeric, bins
-        self._inner = inner_sampler or optuna.samplers.TPESampler(seed=self._seed)
+        # no constant liar by default: sharing a running trial's relative params costs a
+        # storage write per trial, and the policy's own draws already spread the workers
+        self._inner = inner_sampler or optuna.samplers.TPESampler(
+            seed=self._seed, constant_liar=False
+        )
         self._window = inner_window
         self._reward_args = (failure_reward, infeasible_reward, objective_weights)
         self._learning = learning
@@ -321,15 +328,28 @@ class ControllerSampler(BaseSampler):
     def reseed_rng(self) -> None:
         self._inner.reseed_rng()
 
+    # The delegated numeric parameters that every recent trial shares (a learning rate and
+    # a weight decay, say) are drawn together, by one relative (multivariate) call of the
+    # inner sampler over the trial window: one pass over the window for all of them
+    # instead of one per parameter, and the joint density of the good trials. The rest
+    # (conditional ones, or before the inner sampler's start-up) come one by one
+    # through sample_independent.
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        return {}
+        rollout = self._rollouts.get(trial_id(trial))
+        if rollout is None or self._numeric != "inner":
+            return {}
+        space = self._inner.infer_relative_search_space(rollout.view, trial)  # type: ignore[arg-type]
+        return {n: d for n, d in space.items() if self._decision(n, d) is None}
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
-        return {}
+        rollout = self._rollouts.get(trial_id(trial))
+        if rollout is None or not search_space:
+            return {}
+        return self._inner.sample_relative(rollout.view, trial, search_space)  # type: ignore[arg-type]
 
     def _rollout(self, study: Study, trial: FrozenTrial, trials: list[FrozenTrial]) -> _Rollout:
         rng = np.random.default_rng([self._seed, trial.number])
