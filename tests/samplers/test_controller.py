@@ -386,6 +386,18 @@ def test_shared_numeric_params_are_drawn_together_and_conditional_ones_alone():
     assert 1e-4 <= relative_params["lr"] <= 1.0 and 1e-6 <= relative_params["wd"] <= 1e-2
 
 
+@pytest.mark.parametrize("inner", [None, optuna.samplers.TPESampler(seed=1)])
+def test_one_sampler_serves_one_study_after_another(tmp_path, inner):
+    """Optuna's relative sampling caches one study's search space (a second study on the
+    store is a ValueError there); the controller starts each study with a fresh inner
+    sampler."""
+    sampler = ControllerSampler(seed=0, inner_sampler=inner)
+    for _ in range(2):
+        study = optuna.create_study(sampler=sampler, storage=f"sqlite:///{tmp_path / 's.db'}")
+        study.optimize(_three_params, n_trials=13)
+        assert [t.state for t in study.trials] == [optuna.trial.TrialState.COMPLETE] * 13
+
+
 @pytest.mark.parametrize("store", ["memory", "sqlite"])
 def test_a_trial_reads_the_storage_at_most_once_and_the_inner_sampler_sees_a_window(
     tmp_path, store

@@ -25,6 +25,7 @@ its params.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -166,11 +167,7 @@ class ControllerSampler(BaseSampler):
         )
         self._lr, self._entropy_weight, self._baseline_decay = lr, entropy_weight, baseline_decay
         self._numeric, self._bins = numeric, bins
-        # no constant liar by default: sharing a running trial's relative params costs a
-        # storage write per trial, and the policy's own draws already spread the workers
-        self._inner = inner_sampler or optuna.samplers.TPESampler(
-            seed=self._seed, constant_liar=False
-        )
+        self._inner_sampler = inner_sampler
         self._window = inner_window
         self._reward_args = (failure_reward, infeasible_reward, objective_weights)
         self._learning = learning
@@ -196,6 +193,14 @@ class ControllerSampler(BaseSampler):
         )
         self.baseline = 0.0
         self._learned = 0  # trials [0, _learned) have been learned from
+        # a fresh inner sampler per study: Optuna's relative sampling caches one study's
+        # search space. No constant liar by default: sharing a running trial's relative
+        # params costs a storage write per trial, and the policy's draws spread workers.
+        self._inner = (
+            copy.deepcopy(self._inner_sampler)
+            if self._inner_sampler is not None
+            else optuna.samplers.TPESampler(seed=self._seed, constant_liar=False)
+        )
         self._study_id: int | None = None
 
     def _ensure(self, decision: Decision) -> None:
