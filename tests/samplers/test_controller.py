@@ -253,6 +253,32 @@ def test_learning_from_a_whole_sequence_equals_the_step_by_step_policy():
             assert torch.allclose(a, b, atol=1e-6)
 
 
+@pytest.mark.parametrize("tanh_constant", [2.5, None])
+def test_the_numpy_reinforce_gradient_equals_autograd(tanh_constant):
+    """The hand-written REINFORCE gradient (forward, masked softmax, BPTT through the LSTM,
+    heads used twice) is autograd's gradient of the same loss on Policy.sequence, and a
+    step on it makes a rewarded sequence more likely."""
+    from nas.samplers._controller._adam import PolicyAdam
+    from nas.samplers._controller._gradient import reinforce_gradient
+
+    policy, keys, indices = _policy_and_sequence()
+    policy.tanh_constant = tanh_constant
+    advantage, entropy_weight = -0.7, 0.2
+    log_prob, entropy = policy.sequence(keys, indices)
+    (-advantage * log_prob - entropy_weight * entropy).backward()
+    gradient = reinforce_gradient(policy, keys, indices, advantage, entropy_weight)
+    for name, p in policy.named_parameters():
+        if name != "bank":
+            np.testing.assert_allclose(gradient.core[name], p.grad.numpy(), atol=1e-6)
+    expected = policy.bank.grad.numpy()
+    np.testing.assert_allclose(gradient.bank, expected[gradient.rows], atol=1e-6)
+    assert sorted(gradient.rows) == sorted(np.flatnonzero(expected.any(axis=1)))  # all used
+    assert np.abs(expected).max() > 1e-3  # a gradient worth comparing
+    before = policy.sequence(keys, indices)[0].item()
+    PolicyAdam(policy, lr=0.05).apply(reinforce_gradient(policy, keys, indices, 1.0, 0.0))
+    assert policy.sequence(keys, indices)[0].item() > before + 0.1
+
+
 def test_the_bank_optimizer_is_adam_on_one_tensor_per_head():
     """Lazy Adam over the bank moves a head only when a trial used it, with the head's own
     step count: the same as torch's Adam on a separate tensor per head (a head with no

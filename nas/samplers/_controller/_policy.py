@@ -9,7 +9,9 @@ Heads are initialised from a hash of their key, so every process builds the same
 All heads live in one tensor, the bank: one row per choice, holding that choice's output
 weights, its bias and its embedding. Learning from a trial then gathers the rows it used
 in one op instead of concatenating a hundred small tensors, and the optimizer updates one
-tensor (``_adam.py``), which is most of what a REINFORCE step costs at this size.
+array (``_adam.py``). Sampling (:meth:`Policy.step`) and the default REINFORCE gradient
+(``_gradient.py``) run in numpy on views of these weights; the replay learners
+differentiate :meth:`Policy.sequences` with autograd.
 """
 
 from __future__ import annotations
@@ -103,6 +105,21 @@ class Policy(nn.Module):
     def _array(p: torch.Tensor) -> np.ndarray:
         return p.detach().numpy()
 
+    def _cell_arrays(self) -> tuple[np.ndarray, ...]:
+        if "cell" not in self._arrays:
+            cell = self.cell
+            weights = (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
+            self._arrays["cell"] = tuple(self._array(p) for p in weights)
+        return self._arrays["cell"]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Numpy views of the parameters, by parameter name: updating them in place
+        updates the policy (how learning steps it, ``_adam.py``)."""
+        names, params = zip(*self.named_parameters(), strict=True)
+        if "all" not in self._arrays:
+            self._arrays["all"] = tuple(self._array(p) for p in params)
+        return dict(zip(names, self._arrays["all"], strict=True))
+
     def _head_arrays(self, key: str) -> tuple[np.ndarray, ...]:
         if key not in self._arrays:
             self._arrays[key] = tuple(self._array(part) for part in self.head(key))
@@ -113,11 +130,7 @@ class Policy(nn.Module):
     # torch graph that learning differentiates, :meth:`sequence`)
     def step(self, state: RolloutState, key: str) -> tuple[np.ndarray, RolloutState]:
         """Logits of decision ``key`` and the advanced LSTM state (input not yet set)."""
-        if "cell" not in self._arrays:
-            cell = self.cell
-            weights = (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
-            self._arrays["cell"] = tuple(self._array(p) for p in weights)
-        w_ih, w_hh, b_ih, b_hh = self._arrays["cell"]
+        w_ih, w_hh, b_ih, b_hh = self._cell_arrays()
         gates = w_ih @ state.x  # torch's order: i, f, g, o
         gates += w_hh @ state.h
         gates += b_ih
