@@ -31,10 +31,6 @@ class Gradient:
     bank: np.ndarray  # (len(rows), 2 * hidden + 1): those rows' gradient
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
 def reinforce_gradient(
     policy: Policy,
     keys: list[str],
