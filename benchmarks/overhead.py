@@ -15,7 +15,7 @@ and each sampler's ratio to random search, per trial and per suggested parameter
 whose trials suggest more parameters, e.g. more blocks, pays one storage write for each).
 The samplers take turns, one window each, so each window's ratio compares like with like;
 the ratio shown is the median of those over the second half of the study (one window alone
-swings by +-0.1 on a shared machine).
+swings by +-0.1 on a shared machine), with their interquartile range.
 
     python benchmarks/overhead.py --trials 1000 [--postgres postgresql+psycopg://...]
         [--levels sample platform] [--samplers random tpe controller]
@@ -155,7 +155,9 @@ def main() -> None:
         if floor:  # window by window (the samplers took turns), the median of the late ones
             ratios = [ms[w] / floor["ms"][w] for w in late]
             per = [r * floor["params"][w] / params[w] for r, w in zip(ratios, late, strict=True)]
-            ratio, per_param = f"{statistics.median(ratios):.2f}x", f"{statistics.median(per):.2f}x"
+            low, _, high = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+            ratio = f"{statistics.median(ratios):.2f}x (IQR {low:.2f}-{high:.2f})"
+            per_param = f"{statistics.median(per):.2f}x"
         cells = " | ".join(f"{ms[m]:.1f}" for m in marks)
         n_params = statistics.mean(params[w] for w in late)
         print(f"| {level} | {store} | {name} | {cells} | {n_params:.1f} | {ratio} | {per_param} |")
