@@ -326,6 +326,26 @@ def test_the_bank_optimizer_is_adam_on_one_tensor_per_head():
     assert not torch.allclose(policy.bank[: len(initial)], initial, atol=1e-3)  # they moved it
 
 
+def test_a_draw_follows_the_softmax_and_reports_its_log_probability_and_entropy():
+    """The plain-Python draw: the choice u lands on in the softmax's cumulative
+    distribution (each choice gets exactly its probability's share of [0, 1)), that
+    choice's log-probability and the entropy, as numpy computes them."""
+    from nas.samplers._controller._sampler import _draw
+
+    logits = [0.3, -1.2, 2.0, 2.0, -30.0]
+    p = np.exp(np.array(logits) - max(logits))
+    p /= p.sum()
+    edges = np.concatenate([[0.0], np.cumsum(p)])
+    for u in np.linspace(0.0, 1.0, 1001, endpoint=False):
+        index, log_p, entropy = _draw(logits, float(u))
+        assert edges[index] <= u + 1e-12 and u < edges[index + 1] + 1e-12
+        assert log_p == pytest.approx(math.log(p[index]))
+        assert entropy == pytest.approx(float(-(p * np.log(p)).sum()))
+    assert [_draw([0.0, 0.0, 0.0], u)[0] for u in (0.0, 0.33, 0.34, 0.66, 0.67, 0.999)] == [
+        0, 0, 1, 1, 2, 2
+    ]
+
+
 def _sampled_log_prob(policy, keys, indices):
     """Log-probability of the sequence through the sampling path (numpy steps)."""
     state, total = policy.initial(), 0.0

@@ -26,6 +26,7 @@ its params.
 from __future__ import annotations
 
 import copy
+import math
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -62,9 +63,22 @@ REPLAY_DEFAULTS = {"ppo": (64, 4), "pqt": (10, 1)}
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
-def _log_softmax(z: np.ndarray) -> np.ndarray:
-    z = z - z.max()
-    return z - np.log(np.exp(z).sum())
+def _draw(logits: list[float], u: float) -> tuple[int, float, float]:
+    """The choice that ``u`` (uniform in [0, 1)) draws from ``softmax(logits)``, its
+    log-probability, and the distribution's entropy. Plain Python: a head has a handful
+    of choices, and a dozen numpy calls on them cost more than the arithmetic."""
+    top = max(logits)
+    weights = [math.exp(z - top) for z in logits]
+    total = sum(weights)
+    log_total = math.log(total)
+    target, running, index = u * total, 0.0, len(weights) - 1
+    for k, weight in enumerate(weights):
+        running += weight
+        if target < running:
+            index = k
+            break
+    entropy = log_total - sum(w * (z - top) for w, z in zip(weights, logits, strict=True)) / total
+    return index, logits[index] - top - log_total, entropy
 
 
 @contextmanager
@@ -325,7 +339,9 @@ class ControllerSampler(BaseSampler):
             self._catch_up(study)
             self._ensure(decision)
             logits, _ = self._policy.step(self._policy.initial(), decision.key)
-            return np.exp(_log_softmax(logits.astype(np.float64))).tolist()
+            z = logits.astype(np.float64)
+            weights = np.exp(z - z.max())
+            return (weights / weights.sum()).tolist()
 
     # ---- Optuna's sampler interface ------------------------------------------------
     def reseed_rng(self) -> None:
@@ -388,20 +404,14 @@ class ControllerSampler(BaseSampler):
         with self._lock:
             self._ensure(decision)
             logits, state = self._policy.step(rollout.state, decision.key)
-            z = logits.astype(np.float64)
-            if trial.number < self._warmup:  # start-up trials: uniform, learned off-policy
-                z = np.zeros_like(z)
-            log_p = _log_softmax(z)
-            probs = np.exp(log_p)
-            cumulative = probs.cumsum()
-            index = int(cumulative.searchsorted(rollout.rng.random() * cumulative[-1], "right"))
-            index = min(index, decision.n - 1)
+            # start-up trials are uniform, and learned from off-policy
+            z = [0.0] * decision.n if trial.number < self._warmup else logits.tolist()
+            index, chosen, entropy = _draw(z, rollout.rng.random())
             rollout.state = self._policy.feed(state, decision.key, index)
             rollout.names.append(param_name)
-            chosen = float(log_p[index])
             rollout.log_prob += chosen
             rollout.log_probs.append(chosen)
-            rollout.entropy -= float(probs @ log_p)
+            rollout.entropy += entropy
             return decision.value(index, rollout.rng)
 
     def after_trial(
