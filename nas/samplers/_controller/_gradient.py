@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nas.samplers._controller._policy import Policy
+from nas.samplers._controller._policy import Policy, squash_gates
 
 
 @dataclass(frozen=True)
@@ -44,13 +44,7 @@ def reinforce_gradient(
     b_ih, b_hh = arrays["cell.bias_ih"], arrays["cell.bias_hh"]
     start, bank = arrays["start"], arrays["bank"]
     n = policy.hidden
-    # the used heads' rows, gathered once (as Policy.sequences does)
-    used = list(dict.fromkeys(keys))
-    local, columns = {}, []
-    for key in used:
-        first, size = policy.spans[key]
-        local[key] = len(columns)
-        columns.extend(range(first, first + size))
+    local, columns = policy.layout(keys)  # the used heads' rows, gathered once
     rows = np.asarray(columns)
     gathered = bank[rows]
     weight, bias, table = gathered[:, :n], gathered[:, n], gathered[:, n + 1 :]
@@ -65,10 +59,6 @@ def reinforce_gradient(
     # so only the recurrence runs step by step; each step is a handful of numpy ops
     x = np.concatenate([start, table[chosen[:-1]]])  # (steps, H)
     projected = x @ w_ih.T + (b_ih + b_hh)
-    # sigmoid(z) = (1 + tanh(z / 2)) / 2 for i, f, o and tanh for g: one tanh for all gates
-    half = np.full(4 * n, 0.5, dtype=np.float32)
-    half[2 * n : 3 * n] = 1.0
-    shift = 1.0 - half  # 0.5 for i, f, o; 0 for g
     hs = np.zeros((steps + 1, n), dtype=np.float32)  # hs[t + 1]: hidden state after step t
     cs = np.zeros((steps + 1, n), dtype=np.float32)
     acts = np.empty((steps, 4, n), dtype=np.float32)  # i, f, g, o after their squashing
@@ -77,10 +67,7 @@ def reinforce_gradient(
         flat = act.reshape(-1)
         np.matmul(w_hh, hs[t], out=flat)
         flat += projected[t]
-        flat *= half
-        np.tanh(flat, out=flat)
-        flat *= half
-        flat += shift
+        squash_gates(flat, n)
         np.multiply(act[1], cs[t], out=cs[t + 1])
         cs[t + 1] += act[0] * act[2]
         np.multiply(act[3], np.tanh(cs[t + 1]), out=hs[t + 1])

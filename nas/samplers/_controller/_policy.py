@@ -16,7 +16,9 @@ differentiate :meth:`Policy.sequences` with autograd.
 
 from __future__ import annotations
 
+import functools
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,8 +35,23 @@ class RolloutState:
     x: np.ndarray  # input of the next step
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # no overflow warning for large |z|
+@functools.cache
+def _gate_scales(hidden: int) -> tuple[np.ndarray, np.ndarray]:
+    half = np.full(4 * hidden, 0.5, dtype=np.float32)
+    half[2 * hidden : 3 * hidden] = 1.0  # g is a tanh, i, f and o are sigmoids
+    return half, 1.0 - half
+
+
+def squash_gates(gates: np.ndarray, hidden: int) -> np.ndarray:
+    """The LSTM's gate activations, in place on ``(..., 4 * hidden)`` pre-activations in
+    torch's order i, f, g, o: sigmoid(z) = (1 + tanh(z / 2)) / 2 for i, f and o, tanh for g,
+    so one tanh serves all four (and no overflow warning for large |z|)."""
+    half, shift = _gate_scales(hidden)
+    gates *= half
+    np.tanh(gates, out=gates)
+    gates *= half
+    gates += shift
+    return gates
 
 
 class Policy(nn.Module):
@@ -60,6 +77,7 @@ class Policy(nn.Module):
         self.spans: dict[str, tuple[int, int]] = {}  # head key -> (first row, choices)
         # numpy views of the parameters (shared memory: in-place optimizer steps show)
         self._arrays: dict[str, tuple[np.ndarray, ...]] = {}
+        self._views: dict[str, np.ndarray] | None = None
 
     def ensure(self, key: str, n: int) -> bool:
         """Create the head and embedding of ``key`` if new (True when it was)."""
@@ -72,7 +90,7 @@ class Policy(nn.Module):
         self.spans[key] = (self.bank.shape[0], n)
         rows = torch.cat([weight, bias, embedding], dim=1)
         self.bank = nn.Parameter(torch.cat([self.bank.detach(), rows]))
-        self._arrays = {}  # views of the old bank
+        self._arrays, self._views = {}, None  # views of the old bank
         return True
 
     def _rows(self, key: str) -> torch.Tensor:
@@ -94,7 +112,7 @@ class Policy(nn.Module):
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
-        state["_arrays"] = {}  # views of this copy's parameters are made afresh
+        state["_arrays"], state["_views"] = {}, None  # this copy's views are made afresh
         return state
 
     def initial(self) -> RolloutState:
@@ -105,20 +123,30 @@ class Policy(nn.Module):
     def _array(p: torch.Tensor) -> np.ndarray:
         return p.detach().numpy()
 
-    def _cell_arrays(self) -> tuple[np.ndarray, ...]:
-        if "cell" not in self._arrays:
-            cell = self.cell
-            weights = (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)
-            self._arrays["cell"] = tuple(self._array(p) for p in weights)
-        return self._arrays["cell"]
-
     def arrays(self) -> dict[str, np.ndarray]:
         """Numpy views of the parameters, by parameter name: updating them in place
-        updates the policy (how learning steps it, ``_adam.py``)."""
-        names, params = zip(*self.named_parameters(), strict=True)
-        if "all" not in self._arrays:
-            self._arrays["all"] = tuple(self._array(p) for p in params)
-        return dict(zip(names, self._arrays["all"], strict=True))
+        updates the policy (how learning steps it, ``_adam.py``). Read-only mapping."""
+        if self._views is None:
+            self._views = {name: self._array(p) for name, p in self.named_parameters()}
+        return self._views
+
+    def _cell_arrays(self) -> tuple[np.ndarray, ...]:
+        if "cell" not in self._arrays:
+            views = self.arrays()
+            names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            self._arrays["cell"] = tuple(views[f"cell.{name}"] for name in names)
+        return self._arrays["cell"]
+
+    def layout(self, keys: Iterable[str]) -> tuple[dict[str, int], list[int]]:
+        """The bank rows of the heads ``keys`` use, each head once in first-use order, and
+        where each head's rows start among them: what learning gathers from the bank."""
+        local: dict[str, int] = {}  # head key -> its first row among the gathered ones
+        columns: list[int] = []
+        for key in dict.fromkeys(keys):
+            first, n = self.spans[key]
+            local[key] = len(columns)
+            columns.extend(range(first, first + n))
+        return local, columns
 
     def _head_arrays(self, key: str) -> tuple[np.ndarray, ...]:
         if key not in self._arrays:
@@ -136,11 +164,10 @@ class Policy(nn.Module):
         gates += b_ih
         gates += b_hh
         n = self.hidden
-        squashed = _sigmoid(gates)  # of all four blocks at once; g's is not used
-        i, f, o = squashed[:n], squashed[n : 2 * n], squashed[3 * n :]
-        c = f * state.c
-        c += i * np.tanh(gates[2 * n : 3 * n])
-        h = o * np.tanh(c)
+        act = squash_gates(gates, n)
+        c = act[n : 2 * n] * state.c
+        c += act[:n] * act[2 * n : 3 * n]
+        h = act[3 * n :] * np.tanh(c)
         weight, bias, _ = self._head_arrays(key)
         logits = weight @ h
         logits += bias
@@ -171,13 +198,7 @@ class Policy(nn.Module):
         ``B`` decision sequences of any lengths and keys, in one LSTM call: :meth:`sequence`
         for a whole batch, padded to the longest (``valid`` is 0 on padding), each step's
         softmax masked to its own head."""
-        used = list(dict.fromkeys(k for keys, _ in batch for k in keys))  # first-use order
-        local: dict[str, int] = {}  # head key -> its first row among the gathered ones
-        columns: list[int] = []
-        for key in used:
-            first, n = self.spans[key]
-            local[key] = len(columns)
-            columns.extend(range(first, first + n))
+        local, columns = self.layout(k for keys, _ in batch for k in keys)
         steps, size = max(len(keys) for keys, _ in batch), len(batch)
         rows = [[0] * size for _ in range(steps)]
         starts = [[0] * size for _ in range(steps)]

@@ -63,13 +63,19 @@ REPLAY_DEFAULTS = {"ppo": (64, 4), "pqt": (10, 1)}
 _FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
-def _draw(logits: list[float], u: float) -> tuple[int, float, float]:
-    """The choice that ``u`` (uniform in [0, 1)) draws from ``softmax(logits)``, its
-    log-probability, and the distribution's entropy. Plain Python: a head has a handful
-    of choices, and a dozen numpy calls on them cost more than the arithmetic."""
+def _softmax_weights(logits: list[float]) -> tuple[float, list[float], float]:
+    """``softmax(logits)`` unnormalised: the largest logit, ``exp(logit - largest)`` of
+    each, and their sum. Plain Python: a head has a handful of choices, and a dozen numpy
+    calls on them cost more than the arithmetic."""
     top = max(logits)
     weights = [math.exp(z - top) for z in logits]
-    total = sum(weights)
+    return top, weights, sum(weights)
+
+
+def _draw(logits: list[float], u: float) -> tuple[int, float, float]:
+    """The choice that ``u`` (uniform in [0, 1)) draws from ``softmax(logits)``, its
+    log-probability, and the distribution's entropy."""
+    top, weights, total = _softmax_weights(logits)
     log_total = math.log(total)
     target, running, index = u * total, 0.0, len(weights) - 1
     for k, weight in enumerate(weights):
@@ -339,9 +345,8 @@ class ControllerSampler(BaseSampler):
             self._catch_up(study)
             self._ensure(decision)
             logits, _ = self._policy.step(self._policy.initial(), decision.key)
-            z = logits.astype(np.float64)
-            weights = np.exp(z - z.max())
-            return (weights / weights.sum()).tolist()
+            _, weights, total = _softmax_weights(logits.tolist())
+            return [w / total for w in weights]
 
     # ---- Optuna's sampler interface ------------------------------------------------
     def reseed_rng(self) -> None:
