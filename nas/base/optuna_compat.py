@@ -68,7 +68,8 @@ def trials_as_of_ask(study: Study) -> list[FrozenTrial]:
         with _private(storage, "_lock"):
             info = _private(storage, "_studies").get(study_id(study))
             if info is not None and info.trials:
-                return sorted(_private(info, "trials").values(), key=_number)
+                by_number = _private(info, "trials")  # keyed by trial number
+                return [by_number[number] for number in sorted(by_number)]
     return cached_trials(study)
 
 
@@ -79,10 +80,6 @@ def _innermost(study: Study, found: Callable[[object], bool]) -> object:
     while not found(storage) and hasattr(storage, "_backend"):
         storage = storage._backend
     return storage
-
-
-def _number(trial: FrozenTrial) -> int:
-    return trial.number
 
 
 def study_id(study: Study) -> int:

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import optuna
@@ -277,6 +278,61 @@ def test_the_numpy_reinforce_gradient_equals_autograd(tanh_constant):
     before = policy.sequence(keys, indices)[0].item()
     PolicyAdam(policy, lr=0.05).apply(reinforce_gradient(policy, keys, indices, 1.0, 0.0))
     assert policy.sequence(keys, indices)[0].item() > before + 0.1
+
+
+def test_learning_reuses_the_forward_pass_of_sampling_bit_for_bit(monkeypatch):
+    """The forward pass a trial's sampling computed gives learning exactly (not only
+    nearly) the gradient that recomputing it gives; a sampler reuses it while the policy
+    has not moved, and a fresh process, which has to recompute, reaches the same policy."""
+    from nas.samplers._controller import _sampler
+    from nas.samplers._controller._gradient import reinforce_gradient
+    from nas.samplers._controller._policy import Forward
+
+    policy, keys, indices = _policy_and_sequence()
+    state, states = policy.initial(), []
+    for key, index in zip(keys, indices, strict=True):
+        _, state = policy.step(state, key)
+        states.append(state)
+        state = policy.feed(state, key, index)
+    reused = reinforce_gradient(policy, keys, indices, 0.4, 0.1, Forward.of(states))
+    recomputed = reinforce_gradient(policy, keys, indices, 0.4, 0.1)
+    for name, array in recomputed.core.items():
+        assert np.array_equal(reused.core[name], array), name
+    assert np.array_equal(reused.bank, recomputed.bank)
+    assert np.abs(recomputed.bank).max() > 1e-4  # a gradient worth comparing
+
+    calls = {"reused": 0, "recomputed": 0}
+
+    def counting(*args):
+        calls["reused" if args[-1] is not None else "recomputed"] += 1
+        return reinforce_gradient(*args)
+
+    monkeypatch.setattr(_sampler, "reinforce_gradient", counting)
+
+    def objective(trial):
+        ops = [trial.suggest_categorical(f"op{i}", ["a", "b", "c"]) for i in range(4)]
+        return ops.count("a") - abs(math.log10(trial.suggest_float("lr", 1e-4, 1e-1, log=True)) + 2)
+
+    study = optuna.create_study(sampler=ControllerSampler(seed=5), direction="maximize")
+    study.optimize(objective, n_trials=25)
+    assert calls == {"reused": 24, "recomputed": 0}  # the 25th is learned from on demand
+    fresh = ControllerSampler(seed=5)  # a new process: nothing sampled here to reuse
+    assert study.sampler.policy_fingerprint(study) == fresh.policy_fingerprint(study)
+    assert calls["recomputed"] == 25
+
+    # two threads: a trial sampled while the one before it ran was sampled by a policy
+    # that has moved by the time it is learned from, so its forward pass is recomputed
+    calls.update(reused=0, recomputed=0)
+
+    def slow(trial):
+        time.sleep(0.005)
+        return objective(trial)
+
+    threaded = optuna.create_study(sampler=ControllerSampler(seed=5), direction="maximize")
+    threaded.optimize(slow, n_trials=30, n_jobs=2)
+    fingerprint = threaded.sampler.policy_fingerprint(threaded)
+    assert calls["recomputed"] > 0 and calls["reused"] > 0, calls
+    assert fingerprint == ControllerSampler(seed=5).policy_fingerprint(threaded)
 
 
 def test_the_bank_optimizer_is_adam_on_one_tensor_per_head():

@@ -84,6 +84,7 @@ class PolicyAdam:
         it names whose gradient is not zero (a head a trial did not use stays put)."""
         beta1, beta2 = self.betas
         arrays = self.policy.arrays()
+        self.policy.version += 1
         for name, g in gradient.core.items():
             moments = self._core[name]
             moments.steps += 1

@@ -10,8 +10,9 @@ All heads live in one tensor, the bank: one row per choice, holding that choice'
 weights, its bias and its embedding. Learning from a trial then gathers the rows it used
 in one op instead of concatenating a hundred small tensors, and the optimizer updates one
 array (``_adam.py``). Sampling (:meth:`Policy.step`) and the default REINFORCE gradient
-(``_gradient.py``) run in numpy on views of these weights; the replay learners
-differentiate :meth:`Policy.sequences` with autograd.
+(``_gradient.py``) run in numpy on views of these weights, with one LSTM step function
+(:meth:`Policy.advance`), so learning from a trial can reuse the forward pass its sampling
+computed; the replay learners differentiate :meth:`Policy.sequences` with autograd.
 """
 
 from __future__ import annotations
@@ -33,6 +34,28 @@ class RolloutState:
     h: np.ndarray
     c: np.ndarray
     x: np.ndarray  # input of the next step
+    gates: np.ndarray | None = None  # the last step's gate activations, i, f, g, o
+
+
+@dataclass(frozen=True)
+class Forward:
+    """The LSTM's forward pass over one decision sequence, what backpropagation needs:
+    each step's gate activations ``(steps, 4 * hidden)`` and the cell and hidden states
+    ``(steps + 1, hidden)`` (row 0: the zero state before the first step)."""
+
+    gates: np.ndarray
+    cs: np.ndarray
+    hs: np.ndarray
+
+    @classmethod
+    def of(cls, states: list[RolloutState]) -> Forward:
+        """From the states after each step (as sampling left them)."""
+        zero = np.zeros((1, states[0].h.shape[0]), dtype=np.float32)
+        return cls(
+            np.stack([s.gates for s in states]),  # type: ignore[misc]
+            np.concatenate([zero, np.stack([s.c for s in states])]),
+            np.concatenate([zero, np.stack([s.h for s in states])]),
+        )
 
 
 @functools.cache
@@ -78,6 +101,9 @@ class Policy(nn.Module):
         # numpy views of the parameters (shared memory: in-place optimizer steps show)
         self._arrays: dict[str, tuple[np.ndarray, ...]] = {}
         self._views: dict[str, np.ndarray] | None = None
+        # bumped by every optimizer step: a forward pass computed at one version is the
+        # forward pass of the policy while the version stays (``_gradient.py`` reuses it)
+        self.version = 0
 
     def ensure(self, key: str, n: int) -> bool:
         """Create the head and embedding of ``key`` if new (True when it was)."""
@@ -156,29 +182,45 @@ class Policy(nn.Module):
     # sampling runs in numpy on views of the weights: one decision per suggest call, and a
     # dozen torch dispatches per step cost more than the arithmetic (tested equal to the
     # torch graph that learning differentiates, :meth:`sequence`)
-    def step(self, state: RolloutState, key: str) -> tuple[np.ndarray, RolloutState]:
-        """Logits of decision ``key`` and the advanced LSTM state (input not yet set)."""
+    def advance(self, state: RolloutState) -> RolloutState:
+        """The LSTM state after one step on ``state``'s input. Sampling (:meth:`step`) and
+        learning (:meth:`unroll`) both step with this, so the forward pass a trial's
+        sampling computed is, bit for bit, the one learning from it would compute, and
+        can be reused (``_gradient.py``)."""
         w_ih, w_hh, b_ih, b_hh = self._cell_arrays()
         gates = w_ih @ state.x  # torch's order: i, f, g, o
         gates += w_hh @ state.h
         gates += b_ih
         gates += b_hh
         n = self.hidden
-        act = squash_gates(gates, n)
-        c = act[n : 2 * n] * state.c
-        c += act[:n] * act[2 * n : 3 * n]
-        h = act[3 * n :] * np.tanh(c)
+        squash_gates(gates, n)
+        c = gates[n : 2 * n] * state.c
+        c += gates[:n] * gates[2 * n : 3 * n]
+        h = gates[3 * n :] * np.tanh(c)
+        return RolloutState(h, c, state.x, gates)
+
+    def step(self, state: RolloutState, key: str) -> tuple[np.ndarray, RolloutState]:
+        """Logits of decision ``key`` and the advanced LSTM state (input not yet set)."""
+        state = self.advance(state)
         weight, bias, _ = self._head_arrays(key)
-        logits = weight @ h
+        logits = weight @ state.h
         logits += bias
         logits /= self.temperature
         if self.tanh_constant:
             logits = self.tanh_constant * np.tanh(logits)
-        return logits, RolloutState(h, c, state.x)
+        return logits, state
 
     def feed(self, state: RolloutState, key: str, index: int) -> RolloutState:
         """Set the next step's input to the embedding of this decision."""
-        return RolloutState(state.h, state.c, self._head_arrays(key)[2][index])
+        return RolloutState(state.h, state.c, self._head_arrays(key)[2][index], state.gates)
+
+    def unroll(self, inputs: np.ndarray) -> Forward:
+        """The LSTM's forward pass over ``inputs`` ``(steps, hidden)``, step by step."""
+        state, states = self.initial(), []
+        for x in inputs:
+            state = self.advance(RolloutState(state.h, state.c, x))
+            states.append(state)
+        return Forward.of(states)
 
     def sequence(self, keys: list[str], indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
         """Log-probability and entropy of a whole decision sequence, in a dozen ops.

@@ -51,7 +51,7 @@ from nas.base.optuna_compat import (
 from nas.samplers._controller._adam import PolicyAdam
 from nas.samplers._controller._decisions import Decision, decision_for
 from nas.samplers._controller._gradient import reinforce_gradient
-from nas.samplers._controller._policy import Policy, RolloutState
+from nas.samplers._controller._policy import Forward, Policy, RolloutState
 from nas.samplers._controller._record import ControllerRecord
 from nas.samplers._controller._replay import Experience, ReplayConfig, ReplayLearner
 from nas.samplers._controller._reward import RankReward
@@ -87,6 +87,17 @@ def _draw(logits: list[float], u: float) -> tuple[int, float, float]:
     return index, logits[index] - top - log_total, entropy
 
 
+def _same(known: BaseDistribution, dist: BaseDistribution) -> bool:
+    """``known == dist``, fast for the usual case: every suggest call makes a new but equal
+    distribution, and comparing attribute dicts directly is several times cheaper than
+    Optuna's choice-by-choice ``__eq__`` (which this falls back to, e.g. for NaN choices)."""
+    if known is dist:
+        return True
+    if type(known) is type(dist) and known.__dict__ == dist.__dict__:
+        return True
+    return known == dist
+
+
 @contextmanager
 def _one_thread() -> Iterator[None]:
     """Run the policy's tiny tensor ops on one thread: with several, each op pays for waking
@@ -104,10 +115,26 @@ class _Rollout:
     state: RolloutState
     rng: np.random.Generator  # the trial's draws, in suggest order
     view: TrialWindow  # the study as before_trial read it, as the inner sampler sees it
+    version: int  # of the policy when the rollout began
     names: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the decisions' heads
+    indices: list[int] = field(default_factory=list)  # and choices
+    states: list[RolloutState] = field(default_factory=list)  # after each step
     log_prob: float = 0.0
     log_probs: list[float] = field(default_factory=list)
     entropy: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Sampled:
+    """A finished rollout's forward pass, kept until the trial is learned from: if the
+    policy has not moved since (one worker, trials in turn), learning reuses it instead
+    of running the LSTM over the decisions again."""
+
+    version: int
+    keys: list[str]
+    indices: list[int]
+    states: list[RolloutState]  # after each step: the forward pass (``Forward.of``)
 
 
 class ControllerSampler(BaseSampler):
@@ -199,6 +226,7 @@ class ControllerSampler(BaseSampler):
         )
         self._lock = threading.RLock()
         self._rollouts: dict[int, _Rollout] = {}
+        self._sampled: dict[int, _Sampled] = {}  # by trial number
         # name -> (distribution, decision): a space asks the same few dozen, every trial
         self._decisions: dict[str, tuple[BaseDistribution, Decision | None]] = {}
         self._reset()
@@ -214,6 +242,7 @@ class ControllerSampler(BaseSampler):
         )
         self.baseline = 0.0
         self._learned = 0  # trials [0, _learned) have been learned from
+        self._sampled = {}
         # a fresh inner sampler per study: Optuna's relative sampling caches one study's
         # search space. No constant liar by default: sharing a running trial's relative
         # params costs a storage write per trial, and the policy's draws spread workers.
@@ -229,7 +258,7 @@ class ControllerSampler(BaseSampler):
 
     def _decision(self, name: str, dist: BaseDistribution) -> Decision | None:
         known = self._decisions.get(name)
-        if known is not None and (known[0] is dist or known[0] == dist):
+        if known is not None and _same(known[0], dist):
             return known[1]  # comparing is cheap; hashing a distribution is not
         decision = (
             None
@@ -253,6 +282,8 @@ class ControllerSampler(BaseSampler):
         while self._learned < len(trials) and trials[self._learned].state in _FINISHED:
             self._learn(study, trials[self._learned])
             self._learned += 1
+        for number in [n for n in self._sampled if n < self._learned]:
+            del self._sampled[number]  # skipped (a failed trial), or learned elsewhere
         return trials
 
     def _decisions_of(self, trial: FrozenTrial) -> list[tuple[Decision, int]]:
@@ -291,7 +322,7 @@ class ControllerSampler(BaseSampler):
                 entropy = self._learner.entropy_weight(self._learned, self._entropy_weight)
                 learn(self._experience(trial, decisions), study.directions, entropy)
             if self._learning != "ppo" and decisions:
-                self._reinforce(decisions, advantage)
+                self._reinforce(decisions, advantage, self._sampled.pop(trial.number, None))
 
     def _experience(self, trial: FrozenTrial, decisions: list[tuple[Decision, int]]) -> Experience:
         """``trial`` for the replay, with the log-probability of its choices under the
@@ -308,11 +339,27 @@ class ControllerSampler(BaseSampler):
             behaviour = []
         return Experience(keys, indices, behaviour, trial.state, trial.values, trial.constraints)
 
-    def _reinforce(self, decisions: list[tuple[Decision, int]], advantage: float) -> None:
+    def _reinforce(
+        self, decisions: list[tuple[Decision, int]], advantage: float, sampled: _Sampled | None
+    ) -> None:
         """One REINFORCE step: raise the log-probability of these decisions by advantage
-        (the gradient by hand in numpy, ``_gradient.py``: a quarter of autograd's cost)."""
+        (the gradient by hand in numpy, ``_gradient.py``: a quarter of autograd's cost),
+        reusing the forward pass of the trial's sampling when it is this one."""
         keys, indices = [d.key for d, _ in decisions], [i for _, i in decisions]
-        gradient = reinforce_gradient(self._policy, keys, indices, advantage, self._entropy_weight)
+        reuse = (
+            sampled is not None
+            and sampled.version == self._policy.version
+            and sampled.keys == keys
+            and sampled.indices == indices
+        )
+        gradient = reinforce_gradient(
+            self._policy,
+            keys,
+            indices,
+            advantage,
+            self._entropy_weight,
+            Forward.of(sampled.states) if reuse and sampled is not None else None,
+        )
         self._optimizer.apply(gradient)
 
     def policy_fingerprint(self, study: Study) -> str:
@@ -377,7 +424,8 @@ class ControllerSampler(BaseSampler):
 
     def _rollout(self, study: Study, trial: FrozenTrial, trials: list[FrozenTrial]) -> _Rollout:
         rng = np.random.default_rng([self._seed, trial.number])
-        return _Rollout(self._policy.initial(), rng, TrialWindow(study, trials, self._window))
+        view = TrialWindow(study, trials, self._window)
+        return _Rollout(self._policy.initial(), rng, view, self._policy.version)
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         with self._lock, _one_thread():
@@ -414,6 +462,9 @@ class ControllerSampler(BaseSampler):
             index, chosen, entropy = _draw(z, rollout.rng.random())
             rollout.state = self._policy.feed(state, decision.key, index)
             rollout.names.append(param_name)
+            rollout.keys.append(decision.key)
+            rollout.indices.append(index)
+            rollout.states.append(state)
             rollout.log_prob += chosen
             rollout.log_probs.append(chosen)
             rollout.entropy += entropy
@@ -434,4 +485,8 @@ class ControllerSampler(BaseSampler):
                     learned_from=self._learned,
                     log_probs=rollout.log_probs,
                 ).write(study, trial)
+                if rollout.states and self._learning == "reinforce":
+                    self._sampled[trial.number] = _Sampled(
+                        rollout.version, rollout.keys, rollout.indices, rollout.states
+                    )
         self._inner.after_trial(study, trial, state, values)
