@@ -12,7 +12,10 @@ floor: the storage's own cost), TPE and the controller:
 
 Prints the mean milliseconds per trial in windows of trials (flat = no O(n) work per trial)
 and each sampler's ratio to random search, per trial and per suggested parameter (a sampler
-whose trials suggest more parameters, e.g. more blocks, pays one storage write for each).
+whose trials suggest more parameters, e.g. more blocks, pays one storage write for each),
+and the time spent inside the sampler's own calls (``TimedSampler``), with the ratio of a
+random trial plus that time to a random trial: what the sampler itself adds, steadier on a
+shared machine than the difference of two noisy trial times.
 The samplers take turns, one window each, so each window's ratio compares like with like;
 the ratio shown is the median of those over the second half of the study (one window alone
 swings by +-0.1 on a shared machine), with their interquartile range.
@@ -86,11 +89,45 @@ def platform_objective(space, tmp: Path):  # type: ignore[no-untyped-def]
     return objective
 
 
+class TimedSampler(optuna.samplers.BaseSampler):
+    """``inner``, adding up the seconds spent in its calls: the sampler's own cost,
+    without the storage writes of the parameters it picks. Steadier than a trial's time on
+    a shared machine, where a window of SQLite writes swings by tens of percent."""
+
+    def __init__(self, inner: optuna.samplers.BaseSampler) -> None:
+        self.inner, self.seconds = inner, 0.0
+
+    def _timed(self, method: str, *args):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        try:
+            return getattr(self.inner, method)(*args)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def infer_relative_search_space(self, study, trial):  # type: ignore[no-untyped-def]
+        return self._timed("infer_relative_search_space", study, trial)
+
+    def sample_relative(self, study, trial, search_space):  # type: ignore[no-untyped-def]
+        return self._timed("sample_relative", study, trial, search_space)
+
+    def sample_independent(self, study, trial, name, distribution):  # type: ignore[no-untyped-def]
+        return self._timed("sample_independent", study, trial, name, distribution)
+
+    def before_trial(self, study, trial):  # type: ignore[no-untyped-def]
+        self._timed("before_trial", study, trial)
+
+    def after_trial(self, study, trial, state, values):  # type: ignore[no-untyped-def]
+        self._timed("after_trial", study, trial, state, values)
+
+    def reseed_rng(self) -> None:
+        self.inner.reseed_rng()
+
+
 def _study(level: str, sampler_name: str, url: str):  # type: ignore[no-untyped-def]
     sampler = make_sampler(sampler_name, {}, SamplerContext(seed=0, n_objectives=1))
     return optuna.create_study(
         storage=open_storage(url),
-        sampler=sampler,
+        sampler=TimedSampler(sampler),
         direction="maximize",
         study_name=f"{level}-{sampler_name}-{uuid.uuid4().hex[:6]}",
     )
@@ -104,12 +141,15 @@ def run(level: str, names: list[str], url: str, trials: int, window: int, tmp: P
     space = load_space(SPACE)
     objective = sample_objective(space) if level == "sample" else platform_objective(space, tmp)
     studies = {name: _study(level, name, url) for name in names}
-    out: dict[str, dict[str, list[float]]] = {n: {"ms": [], "params": []} for n in names}
+    out: dict[str, dict[str, list[float]]] = {
+        n: {"ms": [], "params": [], "own": []} for n in names
+    }
     for _ in range(trials // window):
         for name, study in studies.items():
-            start = time.perf_counter()
+            start, own = time.perf_counter(), study.sampler.seconds
             study.optimize(objective, n_trials=window)
             out[name]["ms"].append((time.perf_counter() - start) / window * 1000)
+            out[name]["own"].append((study.sampler.seconds - own) / window * 1000)
             recent = study.get_trials(deepcopy=False)[-window:]
             out[name]["params"].append(sum(len(t.params) for t in recent) / window)
             print(f"  {level} {name} {url.split(':')[0]} {len(study.trials)}: "
@@ -146,21 +186,28 @@ def main() -> None:
     print("| level | store | sampler | "
           + " | ".join(f"trials {m * args.window}-{(m + 1) * args.window}" for m in marks)
           + f" | params per trial (trials {late[0] * args.window}-{windows * args.window})"
-          + " | ratio to random: per trial | per parameter |")  # fmt: skip
-    print("| --- | --- | --- |" + " --- |" * (len(marks) + 3))
+          + " | ratio to random: per trial | per parameter"
+          + " | sampler's own ms per trial | random's trial + own |")  # fmt: skip
+    print("| --- | --- | --- |" + " --- |" * (len(marks) + 5))
     for (level, store, name), measured in results.items():
-        ms, params = measured["ms"], measured["params"]
+        ms, params, own = measured["ms"], measured["params"], measured["own"]
         floor = results.get((level, store, "random"))
-        ratio = per_param = "-"
+        ratio = per_param = with_own = "-"
         if floor:  # window by window (the samplers took turns), the median of the late ones
             ratios = [ms[w] / floor["ms"][w] for w in late]
             per = [r * floor["params"][w] / params[w] for r, w in zip(ratios, late, strict=True)]
             low, _, high = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
             ratio = f"{statistics.median(ratios):.2f}x (IQR {low:.2f}-{high:.2f})"
             per_param = f"{statistics.median(per):.2f}x"
+            # a random trial plus this sampler's own work in place of random's: what the
+            # sampler adds, apart from the writes of the parameters it chooses to suggest
+            added = [1 + (own[w] - floor["own"][w]) / floor["ms"][w] for w in late]
+            with_own = f"{statistics.median(added):.2f}x"
         cells = " | ".join(f"{ms[m]:.1f}" for m in marks)
         n_params = statistics.mean(params[w] for w in late)
-        print(f"| {level} | {store} | {name} | {cells} | {n_params:.1f} | {ratio} | {per_param} |")
+        own_ms = statistics.median(own[w] for w in late)
+        print(f"| {level} | {store} | {name} | {cells} | {n_params:.1f} | {ratio} | {per_param}"
+              f" | {own_ms:.2f} | {with_own} |")  # fmt: skip
 
 
 if __name__ == "__main__":
