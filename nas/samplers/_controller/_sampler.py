@@ -348,19 +348,15 @@ class ControllerSampler(BaseSampler):
         (the gradient by hand in numpy, ``_gradient.py``: a quarter of autograd's cost),
         reusing the forward pass of the trial's sampling when it is this one."""
         keys, indices = [d.key for d, _ in decisions], [i for _, i in decisions]
-        reuse = (
+        forward = None
+        if (
             sampled is not None
             and sampled.version == self._policy.version
-            and sampled.keys == keys
-            and sampled.indices == indices
-        )
+            and (sampled.keys, sampled.indices) == (keys, indices)
+        ):
+            forward = Forward.of(sampled.states)
         gradient = reinforce_gradient(
-            self._policy,
-            keys,
-            indices,
-            advantage,
-            self._entropy_weight,
-            Forward.of(sampled.states) if reuse and sampled is not None else None,
+            self._policy, keys, indices, advantage, self._entropy_weight, forward
         )
         self._optimizer.apply(gradient)
 
