@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import optuna
 import torch
 from optuna.distributions import BaseDistribution
 from optuna.samplers import BaseSampler
@@ -51,6 +50,7 @@ from nas.base.optuna_compat import (
 from nas.samplers._controller._adam import PolicyAdam
 from nas.samplers._controller._decisions import Decision, decision_for
 from nas.samplers._controller._gradient import reinforce_gradient
+from nas.samplers._controller._numeric import NumericTPE
 from nas.samplers._controller._policy import Forward, Policy, RolloutState
 from nas.samplers._controller._record import ControllerRecord
 from nas.samplers._controller._replay import Experience, ReplayConfig, ReplayLearner
@@ -156,10 +156,11 @@ class ControllerSampler(BaseSampler):
             are always controller decisions. The default won on the synthetic benchmark
             (BENCHMARKS.md): it matched TPE's best value and beat it on recent trials.
         bins: number of bins for wide numeric ranges.
-        inner_sampler: sampler for delegated numeric parameters (default: Optuna's TPE,
-            multivariate on single-objective studies, without the constant liar); it sees
-            the trial window, and its relative sampling is used for the delegated
-            parameters that all recent trials share.
+        inner_sampler: sampler for delegated numeric parameters (default: ``NumericTPE``,
+            Optuna's TPE algorithm and defaults for int and float ranges at a fraction of
+            its cost per trial, ``_numeric.py``; e.g. ``optuna.samplers.TPESampler()``
+            for Optuna's own); it sees the trial window, and its relative sampling is used
+            for the delegated parameters that all recent trials share.
         inner_window: the inner sampler sees only this many most recent trials (None: all),
             which keeps the cost of a trial flat as the study grows. 100 and 200 gave the
             same regret on the synthetic benchmark (40 seeds, BENCHMARKS.md); 100 costs
@@ -251,7 +252,7 @@ class ControllerSampler(BaseSampler):
         self._inner = (
             copy.deepcopy(self._inner_sampler)
             if self._inner_sampler is not None
-            else optuna.samplers.TPESampler(seed=self._seed, constant_liar=False)
+            else NumericTPE(seed=self._seed)
         )
         self._study_id: int | None = None
 
