@@ -208,3 +208,15 @@ def test_values_outside_a_narrowed_range_are_left_out_of_the_model():
     narrow = {"lr": FloatDistribution(1e-3, 1e-1, log=True)}
     for draw in _draws(lambda i: NumericTPE(seed=0), study, narrow, 20):
         assert 1e-3 <= draw["lr"] <= 1e-1
+
+
+def test_one_sampler_serves_one_study_after_another():
+    """What it keeps of finished trials (by number) is per study: a second study's trial 0
+    is not the first's."""
+    sampler = NumericTPE(seed=0)
+    for name in ("a", "b"):
+        study = optuna.create_study(sampler=sampler)
+        study.optimize(lambda t, n=name: t.suggest_float(n, 0.0, 1.0) ** 2, n_trials=12)
+        assert sampler.infer_relative_search_space(study, None) == {
+            name: FloatDistribution(0.0, 1.0)
+        }

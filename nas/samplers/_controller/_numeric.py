@@ -14,9 +14,9 @@ the highest ratio of good to bad density wins; relative (joint) sampling of the 
 that every finished trial in the window shares, the rest one at a time.
 
 Unlike Optuna's sampler, each trial's draws come from a generator keyed by the seed and
-the trial number, so a resumed study or another worker draws the same values for the same
-trial and trials before it. Multi-objective studies go to Optuna's TPE, whose split ranks
-trials by non-domination.
+the trial number, so a resumed study or another worker draws the same values for a trial
+when the finished trials before it are the same. Multi-objective studies go to Optuna's
+TPE, whose split ranks trials by non-domination.
 """
 
 from __future__ import annotations
@@ -124,7 +124,8 @@ class NumericTPE(BaseSampler):
     def __init__(self, seed: int | None = None) -> None:
         self._seed = int(np.random.SeedSequence().generate_state(1)[0]) if seed is None else seed
         self._multi_objective: BaseSampler | None = None
-        self._finished: dict[int, _Finished] = {}  # by trial number
+        self._finished: dict[int, _Finished] = {}  # by trial number, of one study:
+        self._study: tuple[str, int] | None = None  # its name and id
 
     def _multi(self) -> BaseSampler:
         if self._multi_objective is None:
@@ -139,6 +140,13 @@ class NumericTPE(BaseSampler):
     def _rng(self, trial: FrozenTrial, names: Sequence[str]) -> np.random.Generator:
         key = zlib.crc32(",".join(names).encode())
         return np.random.default_rng([self._seed, trial.number, key])
+
+    def _trials(self, study: Study) -> list[FrozenTrial]:
+        """The finished trials in view (what was read of trials is kept per study)."""
+        key = (study.study_name, study._study_id)
+        if key != self._study:
+            self._study, self._finished = key, {}
+        return study._get_trials(deepcopy=False, states=_STATES)
 
     def _seen(self, trial: FrozenTrial) -> _Finished:
         seen = self._finished.get(trial.number)
@@ -158,7 +166,7 @@ class NumericTPE(BaseSampler):
         distribution, by name (Optuna's intersection search space, numeric ranges only)."""
         if len(study.directions) > 1:
             return self._multi().infer_relative_search_space(study, trial)
-        trials = study._get_trials(deepcopy=False, states=_STATES)
+        trials = self._trials(study)
         if not trials:
             return {}
         self._forget_before(trials[0].number)
@@ -173,7 +181,7 @@ class NumericTPE(BaseSampler):
             return self._multi().sample_relative(study, trial, search_space)
         if not search_space:
             return {}
-        trials = study._get_trials(deepcopy=False, states=_STATES)
+        trials = self._trials(study)
         if len(trials) < N_STARTUP_TRIALS:
             return {}  # start-up: sample_independent draws each at random
         return self._sample(trials, study.direction, trial, search_space)
@@ -192,7 +200,7 @@ class NumericTPE(BaseSampler):
                 f"NumericTPE samples int and float ranges only; {param_name!r} is "
                 f"{param_distribution!r}"
             )
-        trials = study._get_trials(deepcopy=False, states=_STATES)
+        trials = self._trials(study)
         space = {param_name: param_distribution}
         if len(trials) < N_STARTUP_TRIALS:
             ranges = Ranges.of([param_distribution])
