@@ -2,16 +2,20 @@
 
 The controller decides categorical and small ranges itself and hands the wide numeric
 ones (a learning rate, a weight decay) to an inner sampler over its trial window.
-Optuna's ``TPESampler`` did that for about 3.5 ms per trial, a third of the controller's
-own cost (BENCHMARKS.md, "Platform overhead"), mostly the general machinery that a few
+Optuna's ``TPESampler`` did that for 2.5-3.5 ms per trial, a quarter of the controller's
+own cost (BENCHMARKS.md, "Platform overhead"), mostly in general machinery that a few
 float and int ranges do not use. This is the same algorithm for those ranges, with
-Optuna 5's single-objective defaults: 10 random start-up trials; the best
-``min(ceil(n / 10), 25)`` finished trials (complete ones by value, then pruned ones by
-the last step they reached and its value, then infeasible ones by their violation) are
-the good group; observations older than the newest 25 weigh less, linearly; 24
-candidates drawn from the good trials' Parzen estimator (``_parzen.py``), and the one with
-the highest ratio of good to bad density wins; relative (joint) sampling of the ranges
-that every finished trial in the window shares, the rest one at a time.
+Optuna 5's single-objective defaults, at about half the cost:
+
+- 10 random start-up trials;
+- the good group is the best ``min(ceil(n / 10), 25)`` finished trials: complete ones by
+  value, then pruned ones by the last step they reached and its value, then infeasible
+  ones by their violation;
+- observations older than the newest 25 weigh less, linearly;
+- 24 candidates are drawn from the good trials' Parzen estimator (``_parzen.py``), and
+  the one with the highest ratio of good to bad density wins;
+- the ranges that every finished trial in the window shares are drawn jointly
+  (relative sampling), the rest one at a time.
 
 Unlike Optuna's sampler, each trial's draws come from a generator keyed by the seed and
 the trial number, so a resumed study or another worker draws the same values for a trial
