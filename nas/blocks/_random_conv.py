@@ -73,7 +73,8 @@ class RandomConvFeatures(nn.Module):
     @torch.no_grad()
     def init_from_data(self, x: torch.Tensor) -> None:
         """Fit the biases: for each (kernel, dilation), quantiles of the convolution of one
-        training series drawn at random (torch's global generator: seeded per trial)."""
+        training series drawn at random (torch's global generator: seeded per trial),
+        interpolated between its sorted outputs."""
         total = sum(self.counts) * self.weight.shape[0]
         index = torch.arange(1, total + 1, dtype=torch.float64)
         quantiles = torch.remainder(index * ((5**0.5 + 1) / 2), 1.0).to(torch.float32)
@@ -91,7 +92,14 @@ class RandomConvFeatures(nn.Module):
                 groups=kernels,
             )[0]  # (kernels, length)
             q = quantiles[offset : offset + kernels * count].view(kernels, count).to(x.device)
+            # linear interpolation between order statistics, as MiniRocket's np.quantile:
+            # a bias is then rarely an output itself, and an output exactly at a bias
+            # would flip with the last bit of another runtime's convolution (ONNX parity)
             sorted_rows = own.sort(dim=1).values
-            position = (q * (own.shape[1] - 1)).round().long()
-            getattr(self, f"bias{j}").copy_(sorted_rows.gather(1, position))
+            position = q * (own.shape[1] - 1)
+            below = position.floor().long()
+            above = position.ceil().long()
+            low, high = sorted_rows.gather(1, below), sorted_rows.gather(1, above)
+            bias = low + (position - below.to(position.dtype)) * (high - low)
+            getattr(self, f"bias{j}").copy_(bias)
             offset += kernels * count

@@ -82,6 +82,27 @@ def test_biases_come_from_the_data_and_the_seed():
     assert biases(0).abs().sum() > 0
 
 
+def test_biases_are_interpolated_quantiles_not_the_outputs_themselves():
+    """A bias equal to a training series' convolution output makes that output's feature
+    flip with the last bit of another runtime's convolution: the ONNX export's parity
+    check failed on its own training data (on a 2-core AMD EPYC, with onnxruntime 1.31
+    and 1.32 alike). Interpolated between order statistics (MiniRocket's np.quantile),
+    no output sits exactly on a bias."""
+    torch.manual_seed(0)
+    dilations, counts = plan_dilations(24, 840, 32)
+    module = RandomConvFeatures(1, dilations, counts)
+    x = torch.randn(30, 1, 24).cumsum(-1)  # continuous values: no ties among outputs
+    module.init_from_data(x)
+    for j in range(len(dilations)):
+        padded, _ = module._outputs(x, j)  # every output, padded or not
+        bias = getattr(module, f"bias{j}")
+        on_a_bias = (padded[:, :, None, :] == bias[None, :, :, None]).sum().item()
+        assert on_a_bias == 0, f"dilation {j}: {on_a_bias} outputs equal a bias"
+        assert (
+            (bias >= padded.amin((0, 2))[:, None]) & (bias <= padded.amax((0, 2))[:, None])
+        ).all()
+
+
 def test_a_rocket_model_trains_in_closed_form_and_separates_the_classes():
     x, y = _frequencies(90)
     x_test, y_test = _frequencies(30, seed=1)
