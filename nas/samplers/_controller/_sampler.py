@@ -157,9 +157,9 @@ class ControllerSampler(BaseSampler):
             (BENCHMARKS.md): it matched TPE's best value and beat it on recent trials.
         bins: number of bins for wide numeric ranges.
         inner_sampler: sampler for delegated numeric parameters (default: ``NumericTPE``,
-            Optuna's TPE algorithm and defaults for int and float ranges at a fraction of
-            its cost per trial, ``_numeric.py``; e.g. ``optuna.samplers.TPESampler()``
-            for Optuna's own); it sees the trial window, and its relative sampling is used
+            Optuna's TPE algorithm and defaults for int and float ranges at about half its
+            cost per draw, ``_numeric.py``; e.g. ``optuna.samplers.TPESampler()`` for
+            Optuna's own); it sees the trial window, and its relative sampling is used
             for the delegated parameters that all recent trials share.
         inner_window: the inner sampler sees only this many most recent trials (None: all),
             which keeps the cost of a trial flat as the study grows. 100 and 200 gave the
@@ -247,8 +247,9 @@ class ControllerSampler(BaseSampler):
         self._learned = 0  # trials [0, _learned) have been learned from
         self._sampled = {}
         # a fresh inner sampler per study: Optuna's relative sampling caches one study's
-        # search space. No constant liar by default: sharing a running trial's relative
-        # params costs a storage write per trial, and the policy's draws spread workers.
+        # search space. No constant liar (NumericTPE has none; a TPESampler passed in
+        # keeps its own setting): sharing a running trial's relative params costs a
+        # storage write per trial, and the policy's draws spread workers.
         self._inner = (
             copy.deepcopy(self._inner_sampler)
             if self._inner_sampler is not None
