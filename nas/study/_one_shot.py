@@ -172,7 +172,9 @@ def run_one_shot(
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     classification = data.task == "classification"
     direction = "maximize" if classification else "minimize"
-    sampler = ControllerSampler(seed=recipe.seed, learning=settings.learning, lr=CONTROLLER_LR)
+    sampler = ControllerSampler(
+        seed=recipe.seed, learning=settings.learning, lr=CONTROLLER_LR, bias_lr=None
+    )
     controller = optuna.create_study(sampler=sampler, direction=direction)
     supernet = SuperNet(
         data.input_shape, data.num_outputs, preprocessing=data.preprocessing, device=device

@@ -12,6 +12,12 @@ It runs in numpy on views of the weights: a dozen element-wise ops per tensor of
 thousand numbers, where a torch op's dispatch costs more than its arithmetic. The gradient
 comes from autograd (:meth:`step`, the replay learners) or from the hand-written REINFORCE
 gradient (:meth:`apply`, ``_gradient.py``).
+
+The heads' output biases may learn faster at first (``bias_lr``, annealed linearly to
+``lr`` over the first ``bias_anneal`` steps). A head's bias is its decision's preference
+regardless of the LSTM state: a marginal that a few tens of rewards can already estimate,
+while the state-dependent weights need many more. Measured on the synthetic benchmark
+(BENCHMARKS.md): the policy catches TPE by about 60 trials instead of about 100.
 """
 
 from __future__ import annotations
@@ -43,8 +49,12 @@ class PolicyAdam:
         lr: float,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        bias_lr: float | None = None,
+        bias_anneal: int = 0,
     ) -> None:
         self.policy, self.lr, self.betas, self.eps = policy, lr, betas, eps
+        self.bias_lr, self.bias_anneal = bias_lr, bias_anneal
+        self.steps = 0  # taken by apply (or step)
         self._core = {
             name: _Moments(p.shape) for name, p in policy.named_parameters() if name != "bank"
         }
@@ -79,12 +89,21 @@ class PolicyAdam:
             self._bank.v = np.concatenate([self._bank.v, np.zeros((extra, width), np.float32)])
             self._bank.steps = np.concatenate([self._bank.steps, np.zeros(extra)])
 
+    def bias_rate(self) -> float:
+        """The heads' bias learning rate at this step: ``bias_lr``, falling linearly to
+        ``lr`` over the first ``bias_anneal`` steps (``lr`` throughout without them)."""
+        if self.bias_lr is None or self.steps >= self.bias_anneal:
+            return self.lr
+        return self.bias_lr + (self.lr - self.bias_lr) * self.steps / self.bias_anneal
+
     def apply(self, gradient: Gradient) -> None:
         """One Adam step on ``gradient``: every core parameter it holds, and the bank rows
         it names whose gradient is not zero (a head a trial did not use stays put)."""
         beta1, beta2 = self.betas
         arrays = self.policy.arrays()
         self.policy.version += 1
+        bias_rate = self.bias_rate()
+        self.steps += 1
         for name, g in gradient.core.items():
             moments = self._core[name]
             moments.steps += 1
@@ -108,4 +127,7 @@ class PolicyAdam:
         moments.steps[rows], moments.m[rows], moments.v[rows] = steps, m, v
         step_size = (self.lr / (1 - beta1**steps))[:, None]
         denom = np.sqrt(v) / np.sqrt(1 - beta2**steps)[:, None] + self.eps
-        bank[rows] -= (step_size * m / denom).astype(np.float32)
+        update = step_size * m / denom
+        if bias_rate != self.lr:  # a row is (output weight, bias, input table)
+            update[:, self.policy.hidden] *= bias_rate / self.lr
+        bank[rows] -= update.astype(np.float32)

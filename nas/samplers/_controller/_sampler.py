@@ -146,6 +146,13 @@ class ControllerSampler(BaseSampler):
             ``entropy_weight`` (0.03) were tuned on one synthetic problem and checked on two
             others (BENCHMARKS.md): a larger, less regularised policy commits too early.
         lr: Adam learning rate of the policy.
+        bias_lr, bias_anneal: the learning rate of each decision's output bias (its
+            preference whatever the LSTM state) for the first optimizer steps, falling
+            linearly to ``lr`` over ``bias_anneal`` steps (one per trial with
+            ``reinforce``); None: ``lr`` throughout. A few tens of rewards already say
+            which choices are better on their own; 0.1 over 100 trials made the policy
+            catch TPE by about 60 trials instead of about 100, on four synthetic problems
+            (BENCHMARKS.md).
         entropy_weight: weight of the entropy bonus (keeps exploring).
         baseline_decay: decay of the moving-average reward baseline.
         temperature: logits are divided by it before the tanh squashing.
@@ -183,6 +190,8 @@ class ControllerSampler(BaseSampler):
         seed: int | None = None,
         hidden_size: int = 32,
         lr: float = 0.01,
+        bias_lr: float | None = 0.1,
+        bias_anneal: int = 100,
         entropy_weight: float = 0.03,
         baseline_decay: float = 0.9,
         temperature: float = 1.0,
@@ -206,6 +215,10 @@ class ControllerSampler(BaseSampler):
             raise ValueError(f"learning must be one of {', '.join(LEARNING)}, got {learning!r}")
         if numeric not in ("bins", "inner"):
             raise ValueError(f"numeric must be 'bins' or 'inner', got {numeric!r}")
+        if bias_lr is not None and not bias_lr > 0:
+            raise ValueError(f"bias_lr must be positive or None, got {bias_lr}")
+        if bias_anneal < 0:
+            raise ValueError(f"bias_anneal must be at least 0, got {bias_anneal}")
         if bins < 2:
             raise ValueError(f"bins must be at least 2, got {bins}")
         if inner_window is not None and inner_window < 1:
@@ -217,6 +230,7 @@ class ControllerSampler(BaseSampler):
             hidden=hidden_size, temperature=temperature, tanh_constant=tanh_constant
         )
         self._lr, self._entropy_weight, self._baseline_decay = lr, entropy_weight, baseline_decay
+        self._bias = dict(bias_lr=bias_lr, bias_anneal=bias_anneal)
         self._numeric, self._bins = numeric, bins
         self._inner_sampler = inner_sampler
         self._window = inner_window
@@ -238,7 +252,7 @@ class ControllerSampler(BaseSampler):
     def _reset(self) -> None:
         """Forget everything learned: the state a fresh process starts from."""
         self._policy = Policy(seed=self._seed, **self._config)
-        self._optimizer = PolicyAdam(self._policy, lr=self._lr)
+        self._optimizer = PolicyAdam(self._policy, lr=self._lr, **self._bias)
         self._rewards = RankReward(*self._reward_args)
         self._learner = ReplayLearner(
             self._replay_config, self._policy, self._optimizer, self._rewards
