@@ -166,6 +166,11 @@ def summary(url: str, study: str, n_trials: int, chaos: Chaos) -> dict[str, Any]
         "complete_or_pruned": sum(t.state.name in ("COMPLETE", "PRUNED") for t in counted),
         "states": states,
         "surplus": len(surplus),  # created at the same moment as the last one, never run
+        "failed_unreplaced": [  # counted failures: what went wrong, if the count is short
+            f"#{t.number}: {t.user_attrs.get('fail_reason')}"
+            for t in counted
+            if t.state.name == "FAIL"
+        ],
         "running_left": states.get("RUNNING", 0),
         "waiting_left": states.get("WAITING", 0),
         "faults": faults,

@@ -9,7 +9,8 @@ run; a worker that the parent sees die has its trials failed at once. A stale tr
 failed with ``fail_reason`` saying whose heartbeat stopped, and its parameters are queued as
 a new WAITING trial (at most ``max_retry`` times per trial), which the next free worker runs
 with the crashed trial's seed. So a SIGKILL, a lost machine or a pre-empted Slurm job costs
-only the trial it was running.
+only the trial it was running. A store outage is not a crash: a process that met the store
+down (its stale-trial query included) fails nothing until ``grace_period`` after it is back.
 """
 
 from __future__ import annotations
@@ -111,13 +112,15 @@ def fail_trial(study: optuna.Study, trial: FrozenTrial, reason: str, max_retry: 
 def fail_stale_trials(study: optuna.Study, settings: RecoverySettings) -> list[int]:
     """Fail (and queue again) the study's trials whose heartbeat stopped; their numbers."""
     from nas.base.optuna_compat import stale_trial_ids, storage_of
-    from nas.study._resilient import ResilientStorage
 
     storage = storage_of(study)
-    if isinstance(storage, ResilientStorage) and storage.outage.within(settings.grace_period):
-        return []  # every heartbeat missed the store meanwhile: none is evidence of a crash
+    if _outage_near(storage, settings):
+        return []
+    stale = stale_trial_ids(study)
+    if _outage_near(storage, settings):
+        return []  # the query itself waited out an outage: what it found old is that gap
     failed = []
-    for ident in stale_trial_ids(study):
+    for ident in stale:
         trial = storage.get_trial(ident)
         owner = TrialRecord.read(trial).worker or "unknown"
         noticed = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -128,6 +131,14 @@ def fail_stale_trials(study: optuna.Study, settings: RecoverySettings) -> list[i
         if fail_trial(study, trial, reason, settings.max_retry):
             failed.append(trial.number)
     return failed
+
+
+def _outage_near(storage: object, settings: RecoverySettings) -> bool:
+    """Whether this process met the store down within the grace period: every heartbeat
+    missed the store meanwhile, so none of them is evidence of a crash."""
+    from nas.study._resilient import ResilientStorage
+
+    return isinstance(storage, ResilientStorage) and storage.outage.within(settings.grace_period)
 
 
 def fail_trials_of(

@@ -7,7 +7,8 @@ values, user and system attrs, heartbeats) are queued instead of waited for, and
 order once the store answers again. Everything else (asking for a trial, telling its
 result, reading the study for the sampler) waits, and only a fault that outlasts the window,
 or one that retrying cannot fix (a read-only store, a full disk), ends the worker, with one
-:class:`StorageError` saying what failed.
+:class:`StorageError` saying what failed. A worker that joins a search while the store is
+down waits for it the same way (:func:`open_through_outage`).
 
 One line is logged per outage, and one when the store is back::
 
@@ -165,6 +166,49 @@ def permanent_error(url: str, exc: BaseException, what: str) -> StorageError:
     )
 
 
+def give_up_unless_transient(exc: Exception, outage: Outage) -> None:
+    """Raise unless ``exc`` is a transient fault within ``outage``'s window (then the
+    outage is on record and the caller may try again)."""
+    if isinstance(exc, StorageError) and not is_transient(exc):
+        raise exc  # nas's own error, already saying what is wrong
+    what = permanent_fault(exc)
+    if what is not None:
+        raise permanent_error(outage.url, exc, what) from None
+    if not is_transient(exc):
+        raise exc
+    outage.begin(exc)
+    if outage.expired():
+        raise outage.error(exc) from None
+
+
+def ride_out(call: Callable[[], T], outage: Outage) -> T:
+    """``call()``, tried again through transient faults with bounded exponential backoff
+    (and jitter) until it succeeds or ``outage`` outlasts its window."""
+    wait = FIRST_WAIT_S
+    while True:
+        try:
+            result = call()
+        except Exception as exc:
+            give_up_unless_transient(exc, outage)
+            outage.sleep(wait * (1 + random.random() / 4))
+            wait = min(wait * 2, MAX_WAIT_S)
+        else:
+            outage.end()
+            return result
+
+
+def open_through_outage(
+    open_store: Callable[[], T],
+    url: str,
+    retry_s: float,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """``open_store()``, waiting up to ``retry_s`` for a store that is down or restarting:
+    a worker started meanwhile (a replacement, a scheduler's job) joins once it is back."""
+    return ride_out(open_store, Outage(url, retry_s, sleep))
+
+
 class ResilientStorage(BaseStorage, BaseHeartbeat):
     """An Optuna storage that retries another one's transient faults (see the module).
 
@@ -192,18 +236,13 @@ class ResilientStorage(BaseStorage, BaseHeartbeat):
     # ---- the retry machinery ----------------------------------------------------------
     def _call(self, method: Callable[..., T], *args: Any) -> T:
         """Call ``method``, waiting out a transient fault; queued writes go first."""
-        wait = FIRST_WAIT_S
-        while True:
-            try:
-                with self._lock:
-                    self._flush()
-                    result = method(*args)
-                self.outage.end()
-                return result
-            except Exception as exc:
-                self._give_up_unless_transient(exc)
-                self.outage.sleep(wait * (1 + random.random() / 4))
-                wait = min(wait * 2, MAX_WAIT_S)
+
+        def attempt() -> T:
+            with self._lock:
+                self._flush()
+                return method(*args)
+
+        return ride_out(attempt, self.outage)
 
     def _defer(self, method: Callable[..., Any], *args: Any) -> None:
         """Write now if the store answers, else queue the write for later (in order)."""
@@ -212,7 +251,7 @@ class ResilientStorage(BaseStorage, BaseHeartbeat):
             try:
                 self._flush()
             except Exception as exc:
-                self._give_up_unless_transient(exc)
+                give_up_unless_transient(exc, self.outage)
                 return
         self.outage.end()
 
@@ -228,16 +267,6 @@ class ResilientStorage(BaseStorage, BaseHeartbeat):
                     self._pending.pop(0)
                 raise
             self._pending.pop(0)
-
-    def _give_up_unless_transient(self, exc: Exception) -> None:
-        what = permanent_fault(exc)
-        if what is not None:
-            raise permanent_error(self.url, exc, what) from None
-        if not is_transient(exc):
-            raise exc
-        self.outage.begin(exc)
-        if self.outage.expired():
-            raise self.outage.error(exc) from None
 
     @property
     def pending_writes(self) -> int:

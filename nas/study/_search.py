@@ -125,7 +125,7 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
     make_store_folder(url)
     if recipe.artifacts.enabled:
         make_artifact_dir(recipe, url)
-    storage = _search_storage(url, recipe)
+    storage = _search_storage(url, recipe, joining=worker is not None)
     marks = fingerprint(dataset, space.text, recipe.objectives)
     previous = _existing_study(storage, recipe, space, url, marks, joining=worker is not None)
     sampler, pruner = _sampler_and_pruner(recipe, previous, worker)
@@ -144,14 +144,21 @@ def prepare_search(recipe: StudyRecipe, *, worker: int | None = None) -> Prepare
     return PreparedSearch(recipe, study, space, dataset, url, validation, warning, worker)
 
 
-def _search_storage(url: str, recipe: StudyRecipe) -> optuna.storages.BaseStorage:
-    """The store a search writes to: heartbeats on, wrapped so that it rides out outages."""
+def _search_storage(url: str, recipe: StudyRecipe, *, joining: bool) -> optuna.storages.BaseStorage:
+    """The store a search writes to: heartbeats on, wrapped so that it rides out outages.
+    A worker ``joining`` a search waits for a store that is down, as its later calls do; a
+    search's own first open fails at once, so a wrong URL is one error, not a wait."""
     from nas.base.optuna_compat import CachedStorage
     from nas.study._recovery import storage_options
-    from nas.study._resilient import ResilientStorage
+    from nas.study._resilient import ResilientStorage, open_through_outage
 
-    rdb = open_storage(url, storage_options(recipe.recovery))
-    return ResilientStorage(CachedStorage(rdb), url, recipe.recovery.storage_retry_s)
+    retry_s = recipe.recovery.storage_retry_s
+    options = storage_options(recipe.recovery)
+    if joining:
+        rdb = open_through_outage(lambda: open_storage(url, options), url, retry_s)
+    else:
+        rdb = open_storage(url, options)
+    return ResilientStorage(CachedStorage(rdb), url, retry_s)
 
 
 def search_space(recipe: StudyRecipe, dataset: Dataset, validation: ValidationPlan) -> SearchSpace:

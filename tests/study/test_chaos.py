@@ -38,7 +38,8 @@ def test_a_search_survives_kills_a_pause_and_a_server_restart(
                         chaos=chaos, study="chaos-ci")  # fmt: skip
     assert result["exit"] == 0, result["stderr"]
     assert result["tracebacks"] == 0, result["stderr"]
-    assert result["finished"] == 12 and result["complete_or_pruned"] == 12, result
+    assert result["finished"] == 12, result
+    assert result["complete_or_pruned"] == 12, (result["failed_unreplaced"], result["stderr"])
     assert result["running_left"] == 0 and result["waiting_left"] == 0, result["states"]
     kills, pause, restart = result["faults"][:2], result["faults"][2], result["faults"][3]
     hits = [fault for fault in kills if fault["trial"] is not None]  # not between two trials

@@ -98,6 +98,72 @@ def test_a_read_only_store_is_one_error(make_recipe, monkeypatch):
         run_search(recipe)
 
 
+def refused(name: str = "connect") -> sqlalchemy.exc.OperationalError:
+    return sqlalchemy.exc.OperationalError(name, {}, sqlite3.OperationalError("connection refused"))
+
+
+def test_a_worker_started_while_the_store_is_down_joins_once_it_is_back(make_recipe, monkeypatch):
+    """A replacement worker (or a scheduler's job) may start while the server restarts: it
+    waits for the store as its later calls would, instead of dying. A search's own first
+    open still fails at once, so a wrong URL is one error, not a wait."""
+    import nas.study._storage as storage_module
+
+    recipe = load_recipe(make_recipe(n_trials=1, sampler="random", recovery=RECOVERY))
+    prepare_search(recipe)  # the search that created the study
+    real, down = storage_module._create, [2]
+
+    def create(*args):
+        if down[0] > 0:
+            down[0] -= 1
+            raise refused()
+        return real(*args)
+
+    monkeypatch.setattr(storage_module, "_create", create)
+    joined = prepare_search(recipe, worker=1)
+    assert down == [0] and joined.study.study_name == "t"
+    down[0] = 1
+    with pytest.raises(StorageError, match="cannot open storage .*connection refused"):
+        prepare_search(recipe)
+    assert down == [0]  # one attempt
+
+
+def test_heartbeats_found_old_by_a_query_that_waited_out_an_outage_fail_nothing(
+    make_recipe, monkeypatch
+):
+    """A stale-trial query that met the store down returns once it is back, before the
+    workers' heartbeats resume: every heartbeat looks old then, and none is a crash."""
+    from nas.base.optuna_compat import storage_of
+    from nas.study._recovery import fail_stale_trials
+
+    recipe = load_recipe(
+        make_recipe(n_trials=1, sampler="random", recovery={**RECOVERY, "grace_period": 2})
+    )
+    study = prepare_search(recipe).study
+    storage = storage_of(study)
+    storage.outage.sleep = lambda seconds: None
+    trial = study.ask()
+    trial.set_user_attr("worker", "alive:1")
+    storage.record_heartbeat(trial._trial_id)
+    time.sleep(3.1)  # its last heartbeat (before the outage) is past the grace period
+    rdb = optuna.storages.RDBStorage
+    real, down = rdb._get_stale_trial_ids, [2]
+
+    def stale_ids(self, study_id):
+        if down[0] > 0:
+            down[0] -= 1
+            raise refused("SELECT")
+        return real(self, study_id)
+
+    monkeypatch.setattr(rdb, "_get_stale_trial_ids", stale_ids)
+    assert fail_stale_trials(study, recipe.recovery) == []
+    assert down == [0] and study.trials[0].state.name == "RUNNING"
+    # a grace period after the store came back, a trial still silent is a crash
+    later = time.monotonic() + 2.5
+    monkeypatch.setattr("nas.study._resilient.time.monotonic", lambda: later)
+    assert fail_stale_trials(study, recipe.recovery) == [0]
+    assert study.trials[0].state.name == "FAIL"
+
+
 # ---- trials lost while paused, stale trials found while training --------------------
 def test_a_trial_failed_by_another_worker_meanwhile_is_dropped(make_recipe, monkeypatch, caplog):
     """What a worker paused past the grace period sees when it resumes: its trial was

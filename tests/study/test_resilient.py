@@ -10,7 +10,12 @@ import pytest
 import sqlalchemy.exc
 
 from nas.base import StorageError
-from nas.study._resilient import ResilientStorage, is_transient, permanent_fault
+from nas.study._resilient import (
+    ResilientStorage,
+    is_transient,
+    open_through_outage,
+    permanent_fault,
+)
 
 URL = "postgresql+psycopg://nas:s3cret@db.example/nas"
 
@@ -136,3 +141,50 @@ def test_other_errors_pass_through_unchanged(monkeypatch):
     storage = ResilientStorage(Flaky(1, KeyError("x")), URL, retry_s=60)
     with pytest.raises(KeyError):
         storage.get_trial(1)
+
+
+def failed_open(message: str) -> StorageError:
+    """The StorageError ``open_storage`` raises, with the driver's error as its context."""
+    try:
+        raise operational(message)
+    except sqlalchemy.exc.OperationalError:
+        try:
+            raise StorageError(f"cannot open storage {URL}: {message}") from None
+        except StorageError as exc:
+            return exc
+
+
+class Opener:
+    """Opens a store that is down for ``failures`` attempts (``message``), then up."""
+
+    def __init__(self, failures: int, message: str = "connection refused") -> None:
+        self.failures, self.message, self.attempts = failures, message, 0
+
+    def __call__(self) -> str:
+        self.attempts += 1
+        if self.attempts <= self.failures:
+            raise failed_open(self.message)
+        return "store"
+
+
+def test_a_worker_opening_a_store_that_is_down_waits_for_it(monkeypatch, caplog):
+    clock = Clock(monkeypatch)
+    opener = Opener(failures=3)
+    with caplog.at_level(logging.WARNING, logger="nas.study"):
+        assert open_through_outage(opener, URL, 60, sleep=clock.sleep) == "store"
+    assert opener.attempts == 4 and 0 < clock.now < 60
+    lines = [r.getMessage() for r in caplog.records]
+    assert "unreachable (connection refused); retrying for up to 60 s" in lines[0], lines
+    assert "is back after" in lines[-1], lines
+
+
+def test_opening_gives_up_after_the_window_and_at_once_on_a_bad_password(monkeypatch):
+    clock = Clock(monkeypatch)
+    with pytest.raises(StorageError, match="lost the study store .* for 30 s"):
+        open_through_outage(Opener(failures=10**6), URL, 30, sleep=clock.sleep)
+    assert 30 <= clock.now < 30 + 2 * 15
+    clock.now = 0.0
+    refused = Opener(failures=1, message='password authentication failed for user "nas"')
+    with pytest.raises(StorageError, match="cannot open storage .*password authentication"):
+        open_through_outage(refused, URL, 30, sleep=clock.sleep)
+    assert refused.attempts == 1 and clock.now == 0  # the original error, not a wait
