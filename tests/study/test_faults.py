@@ -296,7 +296,7 @@ def test_sigterm_reaches_every_worker_and_sigkill_takes_them_along(make_recipe, 
     # each worker failed its own trial on the way out (none left RUNNING, none failed as
     # stale by another process). The kernel's signal is SIGTERM, but which stop signal a
     # worker saw first is not this test's point: one CI run of many recorded "Ctrl-C" for
-    # one of the two (a SIGINT from outside the test; not reproduced in 17 runs here, idle
+    # one of the two (a SIGINT whose sender was not found; not reproduced in 17 runs here, idle
     # or under load). The signal's name is checked where it is deterministic, above.
     assert all(state == "FAIL" for _, state, _ in seen), seen
     assert all(str(r).startswith("interrupted by the user (") for _, _, r in seen), seen
