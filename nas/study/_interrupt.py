@@ -43,8 +43,9 @@ class GracefulInterrupt:
                 signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else
                               signal.SIG_DFL)  # fmt: skip
             raise KeyboardInterrupt
-        self.requested = True
+        # the name first: a second signal may interrupt this handler once ``requested`` is set
         self.signal_name = SIGNAL_NAMES.get(signal.Signals(signum), signal.Signals(signum).name)
+        self.requested = True
         if self._on_first is not None:
             self._on_first()
 
