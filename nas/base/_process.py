@@ -49,22 +49,16 @@ def exit_with_parent(parent: int | None = None) -> bool:
     return True
 
 
-class _Once:
-    """The parent-death handler: the first signal becomes one SIGTERM; repeats do nothing.
-
-    A lock taken once and never released decides which call is first: atomic between the
-    watcher thread and a signal handler, and it cannot deadlock in a handler that
-    interrupted the main thread inside this very call."""
-
-    def __init__(self) -> None:
-        self._first = threading.Lock()
-
-    def __call__(self, signum: int | None = None, frame: FrameType | None = None) -> None:
-        if self._first.acquire(blocking=False):
-            os.kill(os.getpid(), signal.SIGTERM)
+# taken by the first report of the parent's death and never released: which report is
+# first is atomic between the watcher thread and a signal handler, and a handler that
+# interrupted the main thread inside _parent_died cannot deadlock on it
+_FIRST_REPORT = threading.Lock()
 
 
-_parent_died = _Once()
+def _parent_died(signum: int | None = None, frame: FrameType | None = None) -> None:
+    """The parent-death handler: the first report becomes one SIGTERM; repeats do nothing."""
+    if _FIRST_REPORT.acquire(blocking=False):
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _pdeathsig() -> bool:
