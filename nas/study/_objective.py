@@ -21,6 +21,7 @@ import optuna
 
 from nas.base import NASError, exception_line
 from nas.config import METRICS, cost_metrics
+from nas.study._duplicates import DuplicateStreak, duplicate_of
 from nas.study._folds import cross_validate
 from nas.study._identity import worker_label
 from nas.study._interrupt import GracefulInterrupt, StopOnInterrupt
@@ -63,6 +64,7 @@ class TrialSettings:
     folds: int = 1  # 1: train on the holdout split; K > 1: K-fold cross-validation
     threads: int = 1  # CPU intra-op threads per trial
     checkpoint_every_s: float | None = None  # epoch checkpoints for retries (None: none)
+    retrain_duplicates: bool = False  # train a repeat of a completed trial's params
 
 
 def library_versions() -> dict[str, str]:
@@ -97,6 +99,7 @@ class TrialObjective:
         """``on_epoch(trial number, epochs done, planned, val metrics)`` sees each epoch."""
         self.space, self.dataset, self.settings = space, dataset, settings
         self.interrupt, self.artifacts, self.on_epoch = interrupt, artifacts, on_epoch
+        self.duplicates = DuplicateStreak()  # exhausted: stop asking for trials
         self._provenance: dict[str, Any] = {
             "versions": library_versions(),
             "worker": worker_label(),
@@ -124,6 +127,7 @@ class TrialObjective:
     def _run(self, trial: optuna.Trial) -> float | Sequence[float]:
         seed = self._start(trial)
         arch = self._sample(trial, seed)
+        self._check_duplicate(trial)
         model = self._build(trial, arch, seed)
         cost = self._cost(trial, model)
         self._check_constraints(trial, cost)
@@ -159,6 +163,18 @@ class TrialObjective:
         TrialRecord.write(trial, architecture=arch.to_dict(), summary=arch.summary(), seed=seed)
         self._check_interrupt(trial)
         return arch
+
+    def _check_duplicate(self, trial: optuna.Trial) -> None:
+        """Prune a repeat of a completed trial's parameters before anything is built."""
+        if self.settings.retrain_duplicates:
+            return
+        earlier = duplicate_of(trial)
+        self.duplicates.saw(earlier is not None)
+        if earlier is not None:
+            TrialRecord.write(trial, duplicate_of=earlier)
+            raise self._prune(
+                trial, f"duplicate of trial #{earlier} (the same parameters): not trained again"
+            )
 
     def _build(self, trial: optuna.Trial, arch: Architecture, seed: int) -> NASNet:
         from nas.builder import check_fits, memory_needed

@@ -11,6 +11,7 @@ with a seed stream of its own, and crashed trials are failed and retried (see _r
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 TrialHook = Callable[["optuna.Study", "optuna.trial.FrozenTrial"], None]
 # (trial number, epochs done, epochs planned, validation metrics) of the running trial
 EpochHook = Callable[[int, int, int, "Mapping[str, float]"], None]
+
+_log = logging.getLogger("nas.study")
 
 
 def finished_states() -> tuple[optuna.trial.TrialState, ...]:
@@ -304,6 +307,7 @@ def run_search(
         folds=prepared.validation.folds,
         threads=recipe.threads,
         checkpoint_every_s=recipe.recovery.checkpoint_every_s,
+        retrain_duplicates=recipe.search.retrain_duplicates,
     )
     own_trials = recipe.n_trials if study_total is None else None
     ran: list[int] = []
@@ -336,11 +340,18 @@ def run_search(
                 recipe.recovery,
                 catch=(TrialFailed,),
                 after_trial=after_trial,
-                stop=lambda: interrupt.requested,
+                stop=lambda: interrupt.requested or objective.duplicates.exhausted,
             )
         except KeyboardInterrupt:  # raised out of a running trial, now marked FAIL
             interrupted = True
             ran.append(-1)
+        if objective.duplicates.exhausted:
+            _log.warning(
+                "stopped early: the sampler proposed only parameters of completed trials "
+                "%d times in a row, so the space looks exhausted (set search: "
+                "{retrain_duplicates: true} to train repeats)",
+                objective.duplicates.count,
+            )
         interrupted = interrupted or interrupt.requested
     return prepared.outcome(len(ran), interrupted)
 

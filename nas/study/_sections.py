@@ -97,9 +97,14 @@ ONE_SHOT_LEARNING = ("reinforce", "ppo", "pqt")
 class SearchSettings:
     """The ``search:`` section: ``mode: trials`` (every trial trained on its own) or
     ``mode: one_shot`` (ENAS: a weight-sharing supernet and the controller first, then
-    its best architectures trained as ordinary trials; see :mod:`nas.study._one_shot`)."""
+    its best architectures trained as ordinary trials; see :mod:`nas.study._one_shot`);
+    and whether a repeat of a completed trial's parameters is trained again."""
 
     mode: str = option("trials", "trials or one_shot", choices=SEARCH_MODES)
+    retrain_duplicates: bool = option(
+        False, "train a trial whose parameters equal a completed trial's (false: prune it, "
+        "naming that trial; see nas.study._duplicates)",
+    )  # fmt: skip
     fraction: float = option(
         0.3, "one_shot: share of the run's timeout spent on the supernet", low=0.01, high=0.95
     )

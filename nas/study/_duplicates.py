@@ -1,0 +1,59 @@
+"""Trials that repeat a completed trial's parameters are not trained again.
+
+A sampler may propose parameters it has already seen: TPE narrows onto its best region,
+and a block solved in closed form (``rocket``) has no training hyperparameters, so every
+trial of it has the same few parameters. Measured on Covid3Month (2026-11-24): 262 of
+328 trials in a 10-minute search re-ran the one rocket configuration, the search's time
+went to seeds of one model, and the best of those seeds won on luck. Such a trial is
+pruned before anything is built, with ``duplicate_of`` naming the completed trial; the
+samplers read a pruned trial as a poor one, so they move on to parameters not yet
+tried. Enqueued trials (a crash's retry, the one-shot hand-off, ``study.enqueue_trial``)
+are always trained: someone asked for exactly those. ``search: {retrain_duplicates:
+true}`` turns the check off, e.g. to measure a configuration's spread over seeds.
+
+When a process is handed nothing but duplicates :data:`EXHAUSTED_AFTER` times in a row,
+the space is taken as exhausted (every point of a small categorical space tried) and its
+search stops, rather than filling the store with empty trials until the timeout.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from optuna.trial import TrialState
+
+from nas.base.optuna_compat import stored_trial
+
+if TYPE_CHECKING:
+    import optuna
+
+# consecutive duplicates after which a process stops: a sampler that re-proposes a point
+# after its pruned repeat has had that many chances to move (each costs milliseconds)
+EXHAUSTED_AFTER = 50
+
+_ENQUEUED = "fixed_params"  # Optuna's system attr of a trial created by enqueue_trial
+
+
+def duplicate_of(trial: optuna.Trial) -> int | None:
+    """The number of a completed trial with exactly ``trial``'s parameters, or None (also
+    for an enqueued trial, which is trained whatever it repeats)."""
+    params = trial.params
+    if _ENQUEUED in stored_trial(trial).system_attrs:
+        return None
+    done = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return next((t.number for t in done if t.params == params), None)
+
+
+class DuplicateStreak:
+    """Counts one process's duplicates in a row; :attr:`exhausted` once there are
+    :data:`EXHAUSTED_AFTER` of them."""
+
+    def __init__(self, limit: int = EXHAUSTED_AFTER) -> None:
+        self.limit, self.count = limit, 0
+
+    def saw(self, duplicate: bool) -> None:
+        self.count = self.count + 1 if duplicate else 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self.count >= self.limit
