@@ -20,6 +20,8 @@ test signals (full-data reference: BENCHMARKS.md, "Search efficacy", 98.5%).
     python benchmarks/real_data.py --timeout 600 --seeds 0 1 2 \\
         [--datasets UnitTest BasicMotions ...] [--json results.json] [--keep DIR]
         [--samplers tpe controller random]   # one search per sampler, side by side
+        [--n-trials N]     # equal trial budget: N trials per search (the timeout still caps it)
+        [--load K]         # K busy processes compete for the cores throughout
 
 Prints one markdown row per dataset and sampler (mean ± sd over seeds) and saves every run
 to JSON.
@@ -40,6 +42,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from _load import competing_load  # benchmarks/_load.py (this script's folder)
 
 UCR = ["ACSF1", "BasicMotions", "JapaneseVowels", "PickupGestureWiimoteZ", "UnitTest",
        "Covid3Month"]  # fmt: skip
@@ -148,18 +151,23 @@ def run_one(
     work: Path,
     candidates: int = 6,
     sampler: str | None = None,
+    n_trials: int | None = None,
 ) -> dict[str, object]:
-    """One search (with ``sampler``, or the default) and its exports; MiniRocket beside."""
+    """One search (with ``sampler``, or the default; ``n_trials`` or until the timeout) and
+    its exports; MiniRocket beside."""
     folder = work / (f"{name}-{seed}" if sampler is None else f"{name}-{seed}-{sampler}")
     folder.mkdir(parents=True)
     path = materialize(name, seed, folder)
     store = f"sqlite:///{folder / 'study.db'}"
     chosen = [] if sampler is None else ["--sampler", sampler]
+    if n_trials is not None:
+        chosen += ["--n-trials", str(n_trials)]
     start = time.perf_counter()
     search = nas("search", "--data", str(path), "--seed", str(seed), "--timeout", str(timeout),
                  "--storage", store, *chosen, cwd=folder)  # fmt: skip
     row: dict[str, object] = {"dataset": name, "seed": seed, "sampler": sampler or "default",
-                              "search_seconds": time.perf_counter() - start}  # fmt: skip
+                              "search_seconds": time.perf_counter() - start,
+                              "n_trials": n_trials}  # fmt: skip
     if search.returncode != 0:
         row["error"] = search.stderr.strip().splitlines()[-1]
         return row
@@ -256,16 +264,21 @@ def main() -> None:
                         help="one search with each sampler (default: nas's own)")  # fmt: skip
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep each run's data, store and bundles here")  # fmt: skip
+    parser.add_argument("--n-trials", type=int, default=None,
+                        help="trials per search (default: until --timeout)")  # fmt: skip
+    parser.add_argument("--load", type=int, default=0,
+                        help="busy processes competing for the cores throughout")  # fmt: skip
     args = parser.parse_args()
     rows = []
-    with tempfile.TemporaryDirectory(prefix="nas-real-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="nas-real-") as scratch, competing_load(args.load):
         tmp = str(args.keep or scratch)
         os.environ.setdefault("NAS_CACHE_DIR", str(Path(tmp) / "cache"))
         for seed in args.seeds:  # seed-major: an interrupted run still covers every dataset
             for name in args.datasets:
                 for sampler in args.samplers:  # side by side: each dataset's samplers in turn
                     row = run_one(name, seed, args.timeout, Path(tmp), args.ensemble_trials,
-                                  sampler)  # fmt: skip
+                                  sampler, args.n_trials)  # fmt: skip
+                    row["load"] = args.load
                     rows.append(row)
                     print(json.dumps(row), flush=True)
                     if args.json:
