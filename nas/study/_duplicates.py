@@ -1,15 +1,15 @@
-"""Trials that repeat a completed trial's parameters are not trained again.
+"""Trials that repeat a completed (or running) trial's parameters are not trained again.
 
 A sampler may propose parameters it has already seen: TPE narrows onto its best region,
 and a block solved in closed form (``rocket``) has no training hyperparameters, so every
 trial of it has the same few parameters. Measured on Covid3Month (2026-11-24): 262 of
-328 trials in a 10-minute search re-ran the one rocket configuration, the search's time
-went to seeds of one model, and the best of those seeds won on luck. Such a trial is
-pruned before anything is built, with ``duplicate_of`` naming the completed trial; the
-samplers read a pruned trial as a poor one, so they move on to parameters not yet
-tried. Enqueued trials (a crash's retry, the one-shot hand-off, ``study.enqueue_trial``)
-are always trained: someone asked for exactly those. ``search: {retrain_duplicates:
-true}`` turns the check off, e.g. to measure a configuration's spread over seeds.
+328 trials of a 10-minute search re-ran the one rocket configuration, so most of the
+search's time went to other seeds of one model. Such a trial is pruned before anything
+is built, with ``duplicate_of`` naming the completed trial; TPE and the controller read
+a pruned trial as a poor one, so they move on to parameters not yet tried. Enqueued
+trials (a crash's retry, the one-shot hand-off, ``study.enqueue_trial``) are always
+trained: someone asked for exactly those. ``search: {retrain_duplicates: true}`` turns
+the check off, e.g. to measure a configuration's spread over seeds.
 
 When a process is handed nothing but duplicates :data:`EXHAUSTED_AFTER` times in a row,
 the space is taken as exhausted (every point of a small categorical space tried) and its
@@ -32,16 +32,25 @@ if TYPE_CHECKING:
 EXHAUSTED_AFTER = 50
 
 _ENQUEUED = "fixed_params"  # Optuna's system attr of a trial created by enqueue_trial
+_REPEATED = (TrialState.COMPLETE, TrialState.RUNNING)  # a repeat of these is not trained
 
 
 def duplicate_of(trial: optuna.Trial) -> int | None:
-    """The number of a completed trial with exactly ``trial``'s parameters, or None (also
-    for an enqueued trial, which is trained whatever it repeats)."""
+    """The number of a completed or running trial with exactly ``trial``'s parameters, or
+    None (also for an enqueued trial, which is trained whatever it repeats).
+
+    A running one counts if it was created first: two workers starting at once often draw
+    the same point of a small categorical choice, and the earlier trial trains it (should
+    it crash, its retry does).
+    """
     params = trial.params
     if _ENQUEUED in stored_trial(trial).system_attrs:
         return None
-    done = trial.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    return next((t.number for t in done if t.params == params), None)
+    for other in trial.study.get_trials(deepcopy=False, states=_REPEATED):
+        earlier = other.state == TrialState.COMPLETE or other.number < trial.number
+        if earlier and other.number != trial.number and other.params == params:
+            return other.number
+    return None
 
 
 class DuplicateStreak:

@@ -102,8 +102,8 @@ class SearchSettings:
 
     mode: str = option("trials", "trials or one_shot", choices=SEARCH_MODES)
     retrain_duplicates: bool = option(
-        False, "train a trial whose parameters equal a completed trial's (false: prune it, "
-        "naming that trial; see nas.study._duplicates)",
+        False, "train a trial whose parameters equal a completed or earlier running trial's "
+        "(false: prune it, naming that trial; see nas.study._duplicates)",
     )  # fmt: skip
     fraction: float = option(
         0.3, "one_shot: share of the run's timeout spent on the supernet", low=0.01, high=0.95

@@ -60,7 +60,19 @@ def test_a_repeat_of_a_completed_trial_is_found_and_an_enqueued_one_is_not():
     assert duplicate_of(ask(7)) is None  # a new point
     pruned = ask(5)
     study.tell(pruned, state=State.PRUNED)
-    assert duplicate_of(ask(5)) is None  # only completed trials count
+    assert duplicate_of(ask(5)) is None  # a pruned trial does not count
+
+
+def test_of_two_running_trials_at_one_point_only_the_later_is_a_repeat():
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        sampler=optuna.samplers.PartialFixedSampler({"k": 3}, optuna.samplers.RandomSampler())
+    )
+    first, second = study.ask(), study.ask()  # two workers, both still running
+    for trial in (first, second):
+        trial.suggest_categorical("k", [3, 5])
+    assert duplicate_of(first) is None  # created first: it trains
+    assert duplicate_of(second) == first.number
 
 
 def test_a_search_trains_each_point_once_and_prunes_its_repeats(make_recipe, two_points):
