@@ -87,10 +87,19 @@ def write_image_folder(root: Path, classes: Sequence[str], per_class: int = 6, s
     return root
 
 
-def cv_search(root: Path, name: str, space: str, length: int, folds: int = 3, n_trials: int = 1):
+def cv_search(
+    root: Path,
+    name: str,
+    space: str,
+    length: int,
+    folds: int = 3,
+    n_trials: int = 1,
+    retrain_duplicates: bool = False,
+):
     """A ``n_trials``-trial ``folds``-fold search of ``space`` (YAML text) on separable
     ``.ts`` series of ``length`` (30 train, 10 test) under ``root``; returns (store URL,
-    study)."""
+    study). ``retrain_duplicates``: trials of a space with few points each train, with
+    their own seeds (else repeats are pruned)."""
     import yaml
 
     from nas.study import load_recipe, prepare_search, run_search
@@ -103,7 +112,7 @@ def cv_search(root: Path, name: str, space: str, length: int, folds: int = 3, n_
     store = f"sqlite:///{root / f'{name}.db'}"
     recipe = {"study": name, "space": "space.yaml", "data": "toy_TRAIN.ts",
               "validation": {"folds": folds}, "n_trials": n_trials, "pruner": "none",
-              "storage": store}  # fmt: skip
+              "storage": store, "search": {"retrain_duplicates": retrain_duplicates}}  # fmt: skip
     (root / "recipe.yaml").write_text(yaml.safe_dump(recipe))
     prepared = prepare_search(load_recipe(root / "recipe.yaml"))
     run_search(prepared.recipe, prepared=prepared)
