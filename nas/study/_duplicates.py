@@ -6,7 +6,7 @@ trial of it has the same few parameters. Measured on Covid3Month (2026-11-24): 2
 328 trials of a 10-minute search re-ran the one rocket configuration, so most of the
 search's time went to other seeds of one model. Such a trial is pruned before anything
 is built, with ``duplicate_of`` naming the completed trial; TPE and the controller read
-a pruned trial as a poor one, so they move on to parameters not yet tried. Enqueued
+a pruned trial as a poor one, which steers them towards parameters not yet tried. Enqueued
 trials (a crash's retry, the one-shot hand-off, ``study.enqueue_trial``) are always
 trained: someone asked for exactly those. ``search: {retrain_duplicates: true}`` turns
 the check off, e.g. to measure a configuration's spread over seeds.
