@@ -44,12 +44,11 @@ def duplicate_of(trial: optuna.Trial) -> int | None:
     it crash, its retry does).
     """
     params = trial.params
-    if _ENQUEUED in stored_trial(trial).system_attrs:
-        return None
     for other in trial.study.get_trials(deepcopy=False, states=_REPEATED):
         earlier = other.state == TrialState.COMPLETE or other.number < trial.number
         if earlier and other.number != trial.number and other.params == params:
-            return other.number
+            # the stored trial is read only for a match: no extra storage read per trial
+            return None if _ENQUEUED in stored_trial(trial).system_attrs else other.number
     return None
 
 

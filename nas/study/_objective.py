@@ -64,7 +64,7 @@ class TrialSettings:
     folds: int = 1  # 1: train on the holdout split; K > 1: K-fold cross-validation
     threads: int = 1  # CPU intra-op threads per trial
     checkpoint_every_s: float | None = None  # epoch checkpoints for retries (None: none)
-    retrain_duplicates: bool = False  # train a repeat of a completed trial's params
+    retrain_duplicates: bool = False  # train a repeat of an earlier trial's params
 
 
 def library_versions() -> dict[str, str]:
@@ -165,7 +165,7 @@ class TrialObjective:
         return arch
 
     def _check_duplicate(self, trial: optuna.Trial) -> None:
-        """Prune a repeat of a completed trial's parameters before anything is built."""
+        """Prune a repeat of an earlier trial's parameters before anything is built."""
         if self.settings.retrain_duplicates:
             return
         earlier = duplicate_of(trial)

@@ -37,7 +37,7 @@ class TrialRecord:
     summary: str | None = None  # one line, e.g. "conv25k5s2 > ... | flatten | adam lr=0.01"
     seed: int | None = None  # seeds the trial's weights, batch order, dropout and noise
     retry_of: int | None = None  # the crashed trial this one re-runs
-    duplicate_of: int | None = None  # the completed trial with these params (not re-trained)
+    duplicate_of: int | None = None  # the earlier trial with these params (not re-trained)
     checkpoint: dict[str, Any] | None = None  # {"artifact": id, "epoch": k}: the latest one
     resumed: dict[str, Any] | None = None  # {"trial": n, "epoch": k}: the checkpoint it began at
     versions: dict[str, str] = field(default_factory=dict)  # nas, torch, lightning, optuna

@@ -347,7 +347,7 @@ def run_search(
             ran.append(-1)
         if objective.duplicates.exhausted:
             _log.warning(
-                "stopped early: the sampler proposed only parameters of completed trials "
+                "stopped early: the sampler proposed only parameters of earlier trials "
                 "%d times in a row, so the space looks exhausted (set search: "
                 "{retrain_duplicates: true} to train repeats)",
                 objective.duplicates.count,
